@@ -1,0 +1,89 @@
+package maelstrom
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Maelstrom's error codes. A definite error means the operation certainly did
+// not happen; an indefinite one (timeout, crash, user codes) means it may have.
+const (
+	Timeout                = 0
+	NodeNotFound           = 1
+	NotSupported           = 10
+	TemporarilyUnavailable = 11
+	MalformedRequest       = 12
+	Crash                  = 13
+	Abort                  = 14
+	KeyDoesNotExist        = 20
+	KeyAlreadyExists       = 21
+	PreconditionFailed     = 22
+	TxnConflict            = 30
+)
+
+type errorInfo struct {
+	name     string
+	definite bool
+}
+
+var errorTable = map[int]errorInfo{
+	Timeout:                {"timeout", false},
+	NodeNotFound:           {"node-not-found", true},
+	NotSupported:           {"not-supported", true},
+	TemporarilyUnavailable: {"temporarily-unavailable", true},
+	MalformedRequest:       {"malformed-request", true},
+	Crash:                  {"crash", false},
+	Abort:                  {"abort", true},
+	KeyDoesNotExist:        {"key-does-not-exist", true},
+	KeyAlreadyExists:       {"key-already-exists", true},
+	PreconditionFailed:     {"precondition-failed", true},
+	TxnConflict:            {"txn-conflict", true},
+}
+
+// IsDefinite reports whether an error with this code means the operation did
+// not take place. User-defined codes are indefinite, as in Maelstrom.
+func IsDefinite(code int) bool { return errorTable[code].definite }
+
+// ErrorName is the code's Maelstrom name, or "error-N" for user codes.
+func ErrorName(code int) string {
+	if info, ok := errorTable[code]; ok {
+		return info.name
+	}
+	return fmt.Sprintf("error-%d", code)
+}
+
+// RPCError is an error body returned by a node or service, or a timeout
+// synthesized by the environment (code 0).
+type RPCError struct {
+	Code int
+	Text string
+}
+
+// NewRPCError returns an RPCError with the given code and text.
+func NewRPCError(code int, text string) *RPCError { return &RPCError{Code: code, Text: text} }
+
+func (e *RPCError) Error() string {
+	if e.Text == "" {
+		return fmt.Sprintf("RPCError(%s, %d)", ErrorName(e.Code), e.Code)
+	}
+	return fmt.Sprintf("RPCError(%s, %d): %s", ErrorName(e.Code), e.Code, e.Text)
+}
+
+// Definite reports whether the error means the request did not take effect.
+func (e *RPCError) Definite() bool { return IsDefinite(e.Code) }
+
+// ErrorCode returns the Maelstrom code of err, or -1 when err is not an
+// *RPCError (the same contract as Maelstrom's Go library).
+func ErrorCode(err error) int {
+	var rpcErr *RPCError
+	if errors.As(err, &rpcErr) {
+		return rpcErr.Code
+	}
+	return -1
+}
+
+// ErrorBody is the body of a message of type "error".
+type ErrorBody struct {
+	Code int    `json:"code"`
+	Text string `json:"text,omitempty"`
+}

@@ -1,0 +1,49 @@
+package nodes
+
+import (
+	"sort"
+
+	"github.com/ddbbench/ddbbench/maelstrom"
+)
+
+// Mux dispatches requests by message type, in the manner of net/http's
+// ServeMux. Requests of a type it does not know get a not-supported error.
+type Mux struct {
+	env      Env
+	handlers map[string]func(maelstrom.Msg)
+}
+
+// NewMux returns an empty Mux answering through env.
+func NewMux(env Env) *Mux { return &Mux{env: env, handlers: map[string]func(maelstrom.Msg){}} }
+
+// Handle registers h for requests of type typ.
+func (m *Mux) Handle(typ string, h func(maelstrom.Msg)) { m.handlers[typ] = h }
+
+// Dispatch runs the handler for msg's type.
+func (m *Mux) Dispatch(msg maelstrom.Msg) {
+	if h, ok := m.handlers[msg.Type]; ok {
+		h(msg)
+		return
+	}
+	if msg.MsgID != 0 {
+		m.env.ReplyError(msg, maelstrom.NotSupported, "unsupported message type "+msg.Type)
+	}
+}
+
+// Types lists the registered message types, sorted.
+func (m *Mux) Types() []string {
+	types := make([]string, 0, len(m.handlers))
+	for t := range m.handlers {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	return types
+}
+
+// Strategy describes a reference node for the catalog.
+type Strategy struct {
+	Name    string
+	Summary string   // one line, for `ddbbench list`
+	Group   string   // "replication", "locking", "commit", "control"
+	New     func() Node
+}

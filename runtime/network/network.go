@@ -1,0 +1,203 @@
+// Package network is the network model both runtimes route messages
+// through: latency, loss, duplication, reordering and partitions.
+//
+// Like Maelstrom's, it gives client links no latency (latency on client links
+// hides anomalies rather than revealing them) and never cuts them; faults act
+// on the links between server nodes. Links to the built-in services have
+// latency but no faults.
+package network
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Kind is what an endpoint is, which decides how its links behave.
+type Kind uint8
+
+const (
+	Server Kind = iota
+	Client
+	Service
+)
+
+// Dist is a latency distribution.
+type Dist string
+
+const (
+	Constant    Dist = "constant"
+	Uniform     Dist = "uniform"     // uniform on [0, 2*mean]
+	Exponential Dist = "exponential" // exponential with the mean
+)
+
+// ParseDist accepts the distribution names of Maelstrom's --latency-dist.
+func ParseDist(s string) (Dist, error) {
+	switch d := Dist(s); d {
+	case Constant, Uniform, Exponential:
+		return d, nil
+	}
+	return "", fmt.Errorf("unknown latency distribution %q (valid: constant, uniform, exponential)", s)
+}
+
+// Config is the network's normal behaviour.
+type Config struct {
+	Latency time.Duration // mean one-way latency between servers and to services
+	Dist    Dist
+	Loss    float64 // probability a server-to-server message is lost
+	Dup     float64 // probability a server-to-server message is delivered twice
+}
+
+// PacketFaults are the packet nemesis's temporary additions to Config.
+type PacketFaults struct {
+	Loss    float64       // extra loss probability
+	Dup     float64       // extra duplication probability
+	Delay   time.Duration // extra delay on every server-to-server message
+	Reorder float64       // probability a message is held back by up to 10x the mean latency (at least 10 ms)
+}
+
+// Active reports whether any packet fault is set.
+func (p PacketFaults) Active() bool { return p != PacketFaults{} }
+
+// Grudge describes a partition: for each receiving node, the nodes whose
+// messages it drops. A grudge need not be symmetric, so one-way partitions
+// are expressible.
+type Grudge map[string][]string
+
+// String renders the grudge deterministically, for logs and results.
+func (g Grudge) String() string {
+	dests := make([]string, 0, len(g))
+	for d := range g {
+		dests = append(dests, d)
+	}
+	sort.Strings(dests)
+	var b strings.Builder
+	for i, d := range dests {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		srcs := append([]string(nil), g[d]...)
+		sort.Strings(srcs)
+		fmt.Fprintf(&b, "%s<-x-[%s]", d, strings.Join(srcs, ","))
+	}
+	return b.String()
+}
+
+// Model decides the fate of each message. Endpoints are numbered by the
+// runtime; the model only needs their kinds.
+type Model struct {
+	cfg    Config
+	faults PacketFaults
+	kinds  []Kind
+	// cut[dest][src] is true when dest drops messages from src.
+	cut [][]bool
+	rng *rand.Rand
+}
+
+// NewModel returns a model for endpoints of the given kinds, drawing its
+// randomness from rng.
+func NewModel(cfg Config, kinds []Kind, rng *rand.Rand) *Model {
+	if cfg.Dist == "" {
+		cfg.Dist = Constant
+	}
+	m := &Model{cfg: cfg, kinds: kinds, rng: rng, cut: make([][]bool, len(kinds))}
+	for i := range m.cut {
+		m.cut[i] = make([]bool, len(kinds))
+	}
+	return m
+}
+
+// SetPartition replaces the current partition. index maps node ids to
+// endpoint numbers; unknown ids are an error.
+func (m *Model) SetPartition(g Grudge, index func(string) (int, bool)) error {
+	fresh := make([][]bool, len(m.kinds))
+	for i := range fresh {
+		fresh[i] = make([]bool, len(m.kinds))
+	}
+	for dest, srcs := range g {
+		d, ok := index(dest)
+		if !ok {
+			return fmt.Errorf("partition names unknown node %q", dest)
+		}
+		for _, src := range srcs {
+			s, ok := index(src)
+			if !ok {
+				return fmt.Errorf("partition names unknown node %q", src)
+			}
+			fresh[d][s] = true
+		}
+	}
+	m.cut = fresh
+	return nil
+}
+
+// Heal removes every partition and packet fault.
+func (m *Model) Heal() {
+	for _, row := range m.cut {
+		clear(row)
+	}
+	m.faults = PacketFaults{}
+}
+
+// SetPacketFaults replaces the packet faults.
+func (m *Model) SetPacketFaults(p PacketFaults) { m.faults = p }
+
+// Cut reports whether dest currently drops messages from src.
+func (m *Model) Cut(src, dest int) bool { return m.cut[dest][src] }
+
+// faulty reports whether faults apply to a link: only server-to-server ones.
+func (m *Model) faulty(src, dest int) bool {
+	return m.kinds[src] == Server && m.kinds[dest] == Server
+}
+
+// Route decides how a message from src to dest is delivered: it returns how
+// many copies arrive (0, 1 or 2) and the delay of each.
+func (m *Model) Route(src, dest int) (copies int, delays [2]time.Duration) {
+	if m.kinds[src] == Client || m.kinds[dest] == Client {
+		return 1, delays
+	}
+	if !m.faulty(src, dest) {
+		delays[0] = m.latency()
+		return 1, delays
+	}
+	if m.cut[dest][src] {
+		return 0, delays
+	}
+	if p := m.cfg.Loss + m.faults.Loss; p > 0 && m.rng.Float64() < p {
+		return 0, delays
+	}
+	copies = 1
+	if p := m.cfg.Dup + m.faults.Dup; p > 0 && m.rng.Float64() < p {
+		copies = 2
+	}
+	for i := range copies {
+		delays[i] = m.latency() + m.faults.Delay
+		if m.faults.Reorder > 0 && m.rng.Float64() < m.faults.Reorder {
+			hold := 10 * m.cfg.Latency
+			if hold < 10*time.Millisecond {
+				hold = 10 * time.Millisecond
+			}
+			delays[i] += time.Duration(m.rng.Int64N(int64(hold)))
+		}
+	}
+	return copies, delays
+}
+
+// latency draws one delay from the configured distribution.
+func (m *Model) latency() time.Duration {
+	mean := m.cfg.Latency
+	if mean <= 0 {
+		return 0
+	}
+	switch m.cfg.Dist {
+	case Uniform:
+		return time.Duration(m.rng.Int64N(2*int64(mean) + 1))
+	case Exponential:
+		return time.Duration(-math.Log(1-m.rng.Float64()) * float64(mean))
+	default:
+		return mean
+	}
+}

@@ -1,0 +1,237 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/ddbbench/ddbbench/maelstrom"
+	"github.com/ddbbench/ddbbench/nodes"
+	"github.com/ddbbench/ddbbench/runtime/network"
+)
+
+// endpoint is one addressable party: a server node, a service or a client.
+type endpoint struct {
+	sim         *Sim
+	id          string
+	idx         int
+	kind        network.Kind
+	factory     func() nodes.Node
+	store       *store
+	alive       bool
+	paused      bool
+	incarnation int
+	env         *env
+	node        nodes.Node
+	clockOffset int64
+	role        string
+	backlog     []pending // what arrived while paused
+	log         []byte
+	logCut      bool
+}
+
+// pending is a delivery or timer held back while the node is paused.
+type pending struct {
+	msg   maelstrom.Msg
+	timer func()
+	inc   int
+}
+
+func (ep *endpoint) boot() {
+	ep.incarnation++
+	ep.alive, ep.paused, ep.role, ep.backlog = true, false, "", nil
+	ep.env = &env{
+		ep:      ep,
+		inc:     ep.incarnation,
+		rng:     ep.sim.Stream("node/" + ep.id + "/" + strconv.Itoa(ep.incarnation)),
+		pending: map[int]*rpcCall{},
+		timers:  map[nodes.TimerID]struct{}{},
+		// Message ids stay unique across restarts so that a reply to a dead
+		// incarnation's request cannot be mistaken for a new one's.
+		nextMsgID: ep.incarnation<<32 | 1,
+	}
+	ep.node = ep.factory()
+	ep.node.Init(ep.env)
+}
+
+func (ep *endpoint) crash(loseUnsynced bool) {
+	if !ep.alive {
+		return
+	}
+	ep.alive, ep.paused, ep.role, ep.backlog = false, false, "", nil
+	ep.env.dead = true
+	ep.env, ep.node = nil, nil
+	ep.store.crash(loseUnsynced)
+	ep.logf("crashed")
+}
+
+func (ep *endpoint) resume() {
+	if !ep.paused {
+		return
+	}
+	ep.paused = false
+	backlog := ep.backlog
+	ep.backlog = nil
+	for i, p := range backlog {
+		if !ep.alive || ep.paused {
+			// Killed or paused again by something the backlog triggered.
+			ep.backlog = append(ep.backlog, backlog[i:]...)
+			return
+		}
+		if p.timer != nil {
+			ep.fire(p.inc, p.timer)
+		} else {
+			ep.deliver(p.msg)
+		}
+	}
+}
+
+func (ep *endpoint) deliver(msg maelstrom.Msg) {
+	if !ep.alive {
+		ep.sim.stats.Dropped++
+		return
+	}
+	if ep.paused {
+		ep.backlog = append(ep.backlog, pending{msg: msg})
+		return
+	}
+	e := ep.env
+	if msg.InReplyTo != 0 {
+		call, ok := e.pending[msg.InReplyTo]
+		if !ok {
+			return // a late reply: its RPC already timed out
+		}
+		delete(e.pending, msg.InReplyTo)
+		e.CancelTimer(call.timer)
+		if rpcErr := msg.Err(); rpcErr != nil {
+			call.cb(msg, rpcErr)
+		} else {
+			call.cb(msg, nil)
+		}
+		return
+	}
+	ep.node.Handle(msg)
+}
+
+func (ep *endpoint) fire(inc int, f func()) {
+	if !ep.alive || inc != ep.incarnation {
+		return
+	}
+	if ep.paused {
+		ep.backlog = append(ep.backlog, pending{timer: f, inc: inc})
+		return
+	}
+	f()
+}
+
+func (ep *endpoint) logf(format string, args ...any) {
+	if ep.logCut {
+		return
+	}
+	line := fmt.Sprintf("%12.6f %s\n", time.Duration(ep.sim.now).Seconds(), fmt.Sprintf(format, args...))
+	if len(ep.log)+len(line) > ep.sim.cfg.LogLimit {
+		ep.log = append(ep.log, "... log truncated at the size limit\n"...)
+		ep.logCut = true
+		return
+	}
+	ep.log = append(ep.log, line...)
+}
+
+type rpcCall struct {
+	cb    func(maelstrom.Msg, error)
+	timer nodes.TimerID
+}
+
+// env is an endpoint's nodes.Env for one incarnation.
+type env struct {
+	ep        *endpoint
+	inc       int
+	dead      bool
+	rng       *rand.Rand
+	nextMsgID int
+	pending   map[int]*rpcCall
+	timers    map[nodes.TimerID]struct{} // live timers; a cancelled one is absent
+	nextTimer nodes.TimerID
+}
+
+func (e *env) ID() string         { return e.ep.id }
+func (e *env) NodeIDs() []string  { return e.ep.sim.serverIDs }
+func (e *env) Now() time.Duration { return time.Duration(e.ep.sim.now + e.ep.clockOffset) }
+func (e *env) Rand() nodes.Rand   { return e.rng }
+func (e *env) Store() nodes.Store { return e.ep.store }
+func (e *env) SetRole(role string) {
+	if !e.dead {
+		e.ep.role = role
+	}
+}
+
+func (e *env) Logf(format string, args ...any) {
+	if !e.dead {
+		e.ep.logf(format, args...)
+	}
+}
+
+func (e *env) Send(dest, typ string, body any) {
+	e.send(maelstrom.Msg{Dest: dest, Type: typ, Body: body})
+}
+
+func (e *env) Reply(req maelstrom.Msg, typ string, body any) {
+	e.send(maelstrom.Msg{Dest: req.Src, Type: typ, InReplyTo: req.MsgID, Body: body})
+}
+
+func (e *env) ReplyError(req maelstrom.Msg, code int, text string) {
+	e.Reply(req, "error", maelstrom.ErrorBody{Code: code, Text: text})
+}
+
+func (e *env) send(msg maelstrom.Msg) {
+	if e.dead {
+		return
+	}
+	msg.Src = e.ep.id
+	e.ep.sim.send(e.ep, msg)
+}
+
+func (e *env) RPC(dest, typ string, body any, timeout time.Duration, cb func(maelstrom.Msg, error)) {
+	if e.dead {
+		return
+	}
+	id := e.nextMsgID
+	e.nextMsgID++
+	call := &rpcCall{cb: cb}
+	call.timer = e.SetTimer(timeout, func() {
+		if _, ok := e.pending[id]; ok {
+			delete(e.pending, id)
+			cb(maelstrom.Msg{}, maelstrom.NewRPCError(maelstrom.Timeout, typ+" to "+dest+" timed out"))
+		}
+	})
+	e.pending[id] = call
+	e.send(maelstrom.Msg{Dest: dest, Type: typ, MsgID: id, Body: body})
+}
+
+func (e *env) SetTimer(d time.Duration, f func()) nodes.TimerID {
+	if e.dead {
+		return 0
+	}
+	e.nextTimer++
+	id := e.nextTimer
+	s := e.ep.sim
+	ev := s.queue.alloc()
+	ev.kind, ev.dest, ev.inc = evTimer, e.ep.idx, e.inc
+	ev.fn = func() {
+		if _, live := e.timers[id]; live {
+			delete(e.timers, id)
+			f()
+		}
+	}
+	e.timers[id] = struct{}{}
+	if d < 0 {
+		d = 0
+	}
+	s.schedule(ev, s.now+int64(d))
+	return id
+}
+
+func (e *env) CancelTimer(id nodes.TimerID) {
+	delete(e.timers, id)
+}

@@ -1,0 +1,341 @@
+// Package sim is the deterministic simulator: a single-threaded
+// discrete-event loop in virtual time that hosts nodes as in-process state
+// machines and carries their messages through the network model.
+//
+// Every source of randomness is a PRNG stream derived from the seed and a
+// component name, so the same seed and configuration give the same run, and
+// changing one component does not perturb the others' draws.
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"github.com/ddbbench/ddbbench/maelstrom"
+	"github.com/ddbbench/ddbbench/nodes"
+	"github.com/ddbbench/ddbbench/runtime/network"
+)
+
+// Config configures a simulation.
+type Config struct {
+	Seed    int64
+	Network network.Config
+	// LoseUnsynced makes a crash drop store writes that were not synced.
+	LoseUnsynced bool
+	// LogLimit caps each endpoint's kept log, in bytes (0: 4 MiB).
+	LogLimit int
+}
+
+// Stats counts messages the network carried, by link kind, at send time.
+type Stats struct {
+	ServerServer  int64 // between server nodes
+	ClientServer  int64 // between clients and server nodes, both ways
+	ServerService int64 // between server nodes and built-in services
+	Dropped       int64 // lost, cut by a partition, or addressed to a dead node
+	Events        int64 // events processed
+}
+
+// Total is every message sent.
+func (s Stats) Total() int64 { return s.ServerServer + s.ClientServer + s.ServerService }
+
+// Sim is a simulated cluster.
+type Sim struct {
+	cfg       Config
+	now       int64
+	seq       uint64
+	queue     eventQueue
+	endpoints []*endpoint
+	index     map[string]int
+	serverIDs []string
+	net       *network.Model
+	stats     Stats
+	err       error
+	interrupt atomic.Bool
+	started   bool
+}
+
+// New returns an empty simulation.
+func New(cfg Config) *Sim {
+	if cfg.LogLimit == 0 {
+		cfg.LogLimit = 4 << 20
+	}
+	return &Sim{cfg: cfg, index: map[string]int{}}
+}
+
+// Stream returns the PRNG stream for a named component of this run.
+func (s *Sim) Stream(name string) *rand.Rand { return Stream(s.cfg.Seed, name) }
+
+// Stream derives a PRNG from a seed and a component name.
+func Stream(seed int64, name string) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return rand.New(rand.NewPCG(uint64(seed), h.Sum64()))
+}
+
+// AddServer adds a server node; servers are the ones faults act on. All
+// endpoints must be added before Start.
+func (s *Sim) AddServer(id string, factory func() nodes.Node) {
+	s.add(id, network.Server, factory)
+	s.serverIDs = append(s.serverIDs, id)
+}
+
+// AddService adds a built-in service: reachable with latency, never faulted.
+func (s *Sim) AddService(id string, factory func() nodes.Node) {
+	s.add(id, network.Service, factory)
+}
+
+// AddClient adds a client endpoint: zero-latency links, never faulted.
+func (s *Sim) AddClient(id string, factory func() nodes.Node) {
+	s.add(id, network.Client, factory)
+}
+
+func (s *Sim) add(id string, kind network.Kind, factory func() nodes.Node) {
+	if s.started {
+		panic("sim: endpoint added after Start")
+	}
+	if _, dup := s.index[id]; dup {
+		panic("sim: duplicate endpoint " + id)
+	}
+	s.index[id] = len(s.endpoints)
+	s.endpoints = append(s.endpoints, &endpoint{sim: s, id: id, idx: len(s.endpoints), kind: kind, factory: factory, store: newStore()})
+}
+
+// Start builds the network and initializes every endpoint at time zero.
+func (s *Sim) Start() {
+	kinds := make([]network.Kind, len(s.endpoints))
+	for i, ep := range s.endpoints {
+		kinds[i] = ep.kind
+	}
+	s.net = network.NewModel(s.cfg.Network, kinds, s.Stream("network"))
+	s.started = true
+	for _, ep := range s.endpoints {
+		ep.boot()
+	}
+}
+
+// Now is the virtual time.
+func (s *Sim) Now() time.Duration { return time.Duration(s.now) }
+
+// Stats returns the message counters so far.
+func (s *Sim) Stats() Stats { return s.stats }
+
+// Err is the first fatal error a node caused (such as sending to an unknown
+// node), or nil.
+func (s *Sim) Err() error { return s.err }
+
+// Nodes lists the server node ids.
+func (s *Sim) Nodes() []string { return s.serverIDs }
+
+// After runs f in the simulation loop d from now.
+func (s *Sim) After(d time.Duration, f func()) {
+	e := s.queue.alloc()
+	e.kind, e.fn = evCall, f
+	s.schedule(e, s.now+int64(d))
+}
+
+// Interrupt makes the running RunUntil return early; safe from any goroutine.
+func (s *Sim) Interrupt() { s.interrupt.Store(true) }
+
+// ErrInterrupted is returned by RunUntil after Interrupt.
+var ErrInterrupted = errors.New("interrupted")
+
+// RunUntil processes events up to and including virtual time t, then sets
+// the clock to t. It stops early on a fatal error or an interrupt.
+func (s *Sim) RunUntil(t time.Duration) error {
+	until := int64(t)
+	for s.queue.Len() > 0 && s.queue.peek().at <= until {
+		if s.err != nil {
+			return s.err
+		}
+		if s.stats.Events&1023 == 0 && s.interrupt.Load() {
+			return ErrInterrupted
+		}
+		e := s.queue.pop()
+		s.now = e.at
+		s.stats.Events++
+		s.dispatch(e)
+		s.queue.release(e)
+	}
+	if s.err != nil {
+		return s.err
+	}
+	if s.interrupt.Load() {
+		return ErrInterrupted
+	}
+	if until > s.now {
+		s.now = until
+	}
+	return nil
+}
+
+func (s *Sim) schedule(e *event, at int64) {
+	e.at = at
+	s.seq++
+	e.seq = s.seq
+	s.queue.push(e)
+}
+
+func (s *Sim) dispatch(e *event) {
+	switch e.kind {
+	case evCall:
+		e.fn()
+	case evDeliver:
+		ep := s.endpoints[e.dest]
+		src, known := s.index[e.msg.Src]
+		if known && s.net.Cut(src, e.dest) {
+			// Maelstrom checks partitions on receipt too: a message in flight
+			// when a partition starts is lost.
+			s.stats.Dropped++
+			return
+		}
+		ep.deliver(e.msg)
+	case evTimer:
+		s.endpoints[e.dest].fire(e.inc, e.fn)
+	}
+}
+
+// send routes msg from endpoint src.
+func (s *Sim) send(src *endpoint, msg maelstrom.Msg) {
+	dest, ok := s.index[msg.Dest]
+	if !ok {
+		s.fail(fmt.Errorf("%s sent a %s message to unknown node %q (known: %v)", src.id, msg.Type, msg.Dest, s.ids()))
+		return
+	}
+	switch dk := s.endpoints[dest].kind; {
+	case src.kind == network.Server && dk == network.Server:
+		s.stats.ServerServer++
+	case src.kind == network.Client || dk == network.Client:
+		s.stats.ClientServer++
+	default:
+		s.stats.ServerService++
+	}
+	copies, delays := s.net.Route(src.idx, dest)
+	if copies == 0 {
+		s.stats.Dropped++
+	}
+	for i := range copies {
+		e := s.queue.alloc()
+		e.kind, e.dest, e.msg = evDeliver, dest, msg
+		s.schedule(e, s.now+int64(delays[i]))
+	}
+}
+
+func (s *Sim) fail(err error) {
+	if s.err == nil {
+		s.err = err
+	}
+}
+
+func (s *Sim) ids() []string {
+	ids := make([]string, 0, len(s.index))
+	for id := range s.index {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func (s *Sim) endpoint(id string) (*endpoint, error) {
+	i, ok := s.index[id]
+	if !ok {
+		return nil, fmt.Errorf("unknown node %q", id)
+	}
+	return s.endpoints[i], nil
+}
+
+// Partition replaces the current partition with g.
+func (s *Sim) Partition(g network.Grudge) error {
+	return s.net.SetPartition(g, func(id string) (int, bool) { i, ok := s.index[id]; return i, ok })
+}
+
+// Heal removes every partition and packet fault.
+func (s *Sim) Heal() { s.net.Heal() }
+
+// SetPacketFaults sets the packet nemesis's loss, duplication and delay.
+func (s *Sim) SetPacketFaults(p network.PacketFaults) { s.net.SetPacketFaults(p) }
+
+// Kill crashes a node: its volatile state, timers and pending callbacks are
+// gone; its store keeps what was synced (and, unless the run loses unsynced
+// writes, the rest too). Messages to it are dropped until Restart.
+func (s *Sim) Kill(id string) error {
+	ep, err := s.endpoint(id)
+	if err != nil {
+		return err
+	}
+	ep.crash(s.cfg.LoseUnsynced)
+	return nil
+}
+
+// Restart brings a killed node back as a fresh incarnation with a new init.
+func (s *Sim) Restart(id string) error {
+	ep, err := s.endpoint(id)
+	if err != nil {
+		return err
+	}
+	if !ep.alive {
+		ep.boot()
+	}
+	return nil
+}
+
+// Pause stops a node: it runs nothing until Resume; messages and timers
+// that arrive meanwhile wait for it.
+func (s *Sim) Pause(id string) error {
+	ep, err := s.endpoint(id)
+	if err != nil {
+		return err
+	}
+	ep.paused = true
+	return nil
+}
+
+// Resume lets a paused node run what queued up, in arrival order.
+func (s *Sim) Resume(id string) error {
+	ep, err := s.endpoint(id)
+	if err != nil {
+		return err
+	}
+	ep.resume()
+	return nil
+}
+
+// SetClockOffset skews a node's local clock by d relative to virtual time.
+func (s *Sim) SetClockOffset(id string, d time.Duration) error {
+	ep, err := s.endpoint(id)
+	if err != nil {
+		return err
+	}
+	ep.clockOffset = int64(d)
+	return nil
+}
+
+// Alive reports whether a node is up (not killed; it may be paused).
+func (s *Sim) Alive(id string) bool {
+	ep, err := s.endpoint(id)
+	return err == nil && ep.alive
+}
+
+// Role is the role a node last reported, "" when none or when it is down.
+func (s *Sim) Role(id string) string {
+	ep, err := s.endpoint(id)
+	if err != nil || !ep.alive {
+		return ""
+	}
+	return ep.role
+}
+
+// Logs returns each endpoint's log, keyed by id.
+func (s *Sim) Logs() map[string][]byte {
+	logs := make(map[string][]byte, len(s.endpoints))
+	for _, ep := range s.endpoints {
+		if len(ep.log) > 0 {
+			logs[ep.id] = ep.log
+		}
+	}
+	return logs
+}

@@ -1,0 +1,51 @@
+package sim
+
+// store is a node's durable store in the simulator. Writes land in an
+// unsynced layer first; Sync moves them to the durable layer, which is all a
+// crash is guaranteed to keep.
+type store struct {
+	durable  map[string][]byte
+	unsynced map[string][]byte // a nil value is a deletion
+}
+
+func newStore() *store {
+	return &store{durable: map[string][]byte{}, unsynced: map[string][]byte{}}
+}
+
+func (s *store) Get(key string) ([]byte, bool) {
+	if v, ok := s.unsynced[key]; ok {
+		return v, v != nil
+	}
+	v, ok := s.durable[key]
+	return v, ok
+}
+
+func (s *store) Put(key string, value []byte) {
+	if value == nil {
+		value = []byte{}
+	}
+	s.unsynced[key] = append([]byte(nil), value...)
+}
+
+func (s *store) Delete(key string) { s.unsynced[key] = nil }
+
+func (s *store) Sync() {
+	for k, v := range s.unsynced {
+		if v == nil {
+			delete(s.durable, k)
+		} else {
+			s.durable[k] = v
+		}
+	}
+	clear(s.unsynced)
+}
+
+// crash keeps the synced writes, and the unsynced ones unless told to lose
+// them (a crash of the machine rather than of the process).
+func (s *store) crash(loseUnsynced bool) {
+	if loseUnsynced {
+		clear(s.unsynced)
+		return
+	}
+	s.Sync()
+}
