@@ -5,9 +5,13 @@ package maelstrom
 // (key-does-not-exist) answers a read or cas of a missing key; error 22
 // (precondition-failed) a cas whose from does not match.
 type (
-	ReadBody   struct{ Key int `json:"key"` }
-	ReadOKBody struct{ Value int `json:"value"` }
-	WriteBody  struct {
+	ReadBody struct {
+		Key int `json:"key"`
+	}
+	ReadOKBody struct {
+		Value int `json:"value"`
+	}
+	WriteBody struct {
 		Key   int `json:"key"`
 		Value int `json:"value"`
 	}

@@ -43,7 +43,7 @@ func (m *Mux) Types() []string {
 // Strategy describes a reference node for the catalog.
 type Strategy struct {
 	Name    string
-	Summary string   // one line, for `ddbbench list`
-	Group   string   // "replication", "locking", "commit", "control"
+	Summary string // one line, for `ddbbench list`
+	Group   string // "replication", "locking", "commit", "control"
 	New     func() Node
 }
