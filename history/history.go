@@ -105,3 +105,22 @@ func ReadJSONL(r io.Reader) (History, error) {
 	}
 	return h, sc.Err()
 }
+
+// Fault is one nemesis action's active window, recorded beside the history so
+// that checkers can tell what happened while faults were in force.
+type Fault struct {
+	Kind   string `json:"kind"`             // "partition", "kill", ...
+	Detail string `json:"detail,omitempty"` // what exactly: the grudge, the nodes
+	Start  int64  `json:"start"`            // ns since the run started
+	End    int64  `json:"end"`              // when it was healed; the run's end if never
+}
+
+// Active reports whether any fault was in force at time t.
+func Active(faults []Fault, t int64) bool {
+	for _, f := range faults {
+		if t >= f.Start && t < f.End {
+			return true
+		}
+	}
+	return false
+}
