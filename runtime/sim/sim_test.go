@@ -35,8 +35,8 @@ type caller struct {
 	log []string
 }
 
-func (c *caller) Init(env nodes.Env)      { c.env = env }
-func (c *caller) Handle(maelstrom.Msg)    {}
+func (c *caller) Init(env nodes.Env)   { c.env = env }
+func (c *caller) Handle(maelstrom.Msg) {}
 func (c *caller) call(dest string, n int) {
 	c.env.RPC(dest, "ping", ping{N: n}, time.Second, func(resp maelstrom.Msg, err error) {
 		if err != nil {
