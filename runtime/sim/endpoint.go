@@ -18,6 +18,7 @@ type endpoint struct {
 	idx         int
 	kind        network.Kind
 	factory     func() nodes.Node
+	ext         External // set for a node that lives outside the simulator
 	store       *store
 	alive       bool
 	paused      bool
@@ -41,6 +42,12 @@ type pending struct {
 func (ep *endpoint) boot() {
 	ep.incarnation++
 	ep.alive, ep.paused, ep.role, ep.backlog = true, false, "", nil
+	if ep.ext != nil {
+		if err := ep.ext.Boot(ep.sim.serverIDs); err != nil {
+			ep.sim.fail(err)
+		}
+		return
+	}
 	ep.env = &env{
 		ep:      ep,
 		inc:     ep.incarnation,
@@ -60,10 +67,24 @@ func (ep *endpoint) crash(loseUnsynced bool) {
 		return
 	}
 	ep.alive, ep.paused, ep.role, ep.backlog = false, false, "", nil
+	if ep.ext != nil {
+		ep.ext.Kill()
+		return
+	}
 	ep.env.dead = true
 	ep.env, ep.node = nil, nil
 	ep.store.crash(loseUnsynced)
 	ep.logf("crashed")
+}
+
+func (ep *endpoint) pause() {
+	if !ep.alive || ep.paused {
+		return
+	}
+	ep.paused = true
+	if ep.ext != nil {
+		ep.ext.Pause()
+	}
 }
 
 func (ep *endpoint) resume() {
@@ -71,6 +92,10 @@ func (ep *endpoint) resume() {
 		return
 	}
 	ep.paused = false
+	if ep.ext != nil {
+		ep.ext.Resume()
+		return
+	}
 	backlog := ep.backlog
 	ep.backlog = nil
 	for i, p := range backlog {
@@ -90,6 +115,11 @@ func (ep *endpoint) resume() {
 func (ep *endpoint) deliver(msg maelstrom.Msg) {
 	if !ep.alive {
 		ep.sim.stats.Dropped++
+		return
+	}
+	if ep.ext != nil {
+		// A stopped process's input waits in its pipe, as it would for real.
+		ep.ext.Deliver(msg)
 		return
 	}
 	if ep.paused {

@@ -29,6 +29,10 @@ type Config struct {
 	LoseUnsynced bool
 	// LogLimit caps each endpoint's kept log, in bytes (0: 4 MiB).
 	LogLimit int
+	// RealTime makes virtual time follow the wall clock, for runs with
+	// external nodes (real processes): events wait for their time, and
+	// functions posted from other goroutines run in between.
+	RealTime bool
 }
 
 // Stats counts messages the network carried, by link kind, at send time.
@@ -57,6 +61,9 @@ type Sim struct {
 	err       error
 	interrupt atomic.Bool
 	started   bool
+	wallStart time.Time
+	inbox     chan func()   // real-time mode: work posted by other goroutines
+	wake      chan struct{} // real-time mode: Interrupt wakes a waiting loop
 }
 
 // New returns an empty simulation.
@@ -64,7 +71,7 @@ func New(cfg Config) *Sim {
 	if cfg.LogLimit == 0 {
 		cfg.LogLimit = 4 << 20
 	}
-	return &Sim{cfg: cfg, index: map[string]int{}}
+	return &Sim{cfg: cfg, index: map[string]int{}, inbox: make(chan func(), 4096), wake: make(chan struct{}, 1)}
 }
 
 // Stream returns the PRNG stream for a named component of this run.
@@ -113,6 +120,7 @@ func (s *Sim) Start() {
 	}
 	s.net = network.NewModel(s.cfg.Network, kinds, s.Stream("network"))
 	s.started = true
+	s.wallStart = time.Now()
 	for _, ep := range s.endpoints {
 		ep.boot()
 	}
@@ -139,7 +147,13 @@ func (s *Sim) After(d time.Duration, f func()) {
 }
 
 // Interrupt makes the running RunUntil return early; safe from any goroutine.
-func (s *Sim) Interrupt() { s.interrupt.Store(true) }
+func (s *Sim) Interrupt() {
+	s.interrupt.Store(true)
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
 
 // ErrInterrupted is returned by RunUntil after Interrupt.
 var ErrInterrupted = errors.New("interrupted")
@@ -147,6 +161,9 @@ var ErrInterrupted = errors.New("interrupted")
 // RunUntil processes events up to and including virtual time t, then sets
 // the clock to t. It stops early on a fatal error or an interrupt.
 func (s *Sim) RunUntil(t time.Duration) error {
+	if s.cfg.RealTime {
+		return s.runRealTime(int64(t))
+	}
 	until := int64(t)
 	for s.queue.Len() > 0 && s.queue.peek().at <= until {
 		if s.err != nil {
@@ -171,6 +188,48 @@ func (s *Sim) RunUntil(t time.Duration) error {
 		s.now = until
 	}
 	return nil
+}
+
+// runRealTime is RunUntil when virtual time is wall time: each event runs no
+// earlier than its time, and posted work runs as it arrives.
+func (s *Sim) runRealTime(until int64) error {
+	for {
+		if s.err != nil {
+			return s.err
+		}
+		if s.interrupt.Load() {
+			return ErrInterrupted
+		}
+		s.drainInbox()
+		s.now = max(s.now, int64(time.Since(s.wallStart)))
+		if s.queue.Len() > 0 && s.queue.peek().at <= min(s.now, until) {
+			e := s.queue.pop()
+			s.stats.Events++
+			s.dispatch(e)
+			s.queue.release(e)
+			continue
+		}
+		if s.now >= until {
+			return s.err
+		}
+		next := until
+		if s.queue.Len() > 0 {
+			next = min(next, s.queue.peek().at)
+		}
+		s.realTimeWait(next)
+	}
+}
+
+func (s *Sim) drainInbox() {
+	for {
+		select {
+		case f := <-s.inbox:
+			s.now = max(s.now, int64(time.Since(s.wallStart)))
+			f()
+		default:
+			return
+		}
+	}
 }
 
 func (s *Sim) schedule(e *event, at int64) {
@@ -290,7 +349,7 @@ func (s *Sim) Pause(id string) error {
 	if err != nil {
 		return err
 	}
-	ep.paused = true
+	ep.pause()
 	return nil
 }
 
