@@ -1,0 +1,40 @@
+// Package catalog lists the reference strategies by name.
+package catalog
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ddbbench/ddbbench/nodes"
+	"github.com/ddbbench/ddbbench/nodes/replication/local"
+	"github.com/ddbbench/ddbbench/nodes/replication/single"
+)
+
+var strategies = []nodes.Strategy{
+	{Name: "single", Group: "replication", New: single.New,
+		Summary: "one copy on n0, synced before acknowledging; other nodes forward to it"},
+	{Name: "local", Group: "control", New: local.New,
+		Summary: "negative control: each node serves its own unreplicated copy (not linearizable)"},
+}
+
+// All returns every strategy, in catalog order.
+func All() []nodes.Strategy { return strategies }
+
+// Names lists the strategy names.
+func Names() []string {
+	names := make([]string, len(strategies))
+	for i, s := range strategies {
+		names[i] = s.Name
+	}
+	return names
+}
+
+// Lookup finds a strategy by name; the error lists the valid names.
+func Lookup(name string) (nodes.Strategy, error) {
+	for _, s := range strategies {
+		if s.Name == name {
+			return s, nil
+		}
+	}
+	return nodes.Strategy{}, fmt.Errorf("unknown node %q (valid: %s)", name, strings.Join(Names(), ", "))
+}

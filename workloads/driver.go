@@ -1,0 +1,256 @@
+package workloads
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/ddbbench/ddbbench/history"
+	"github.com/ddbbench/ddbbench/maelstrom"
+	"github.com/ddbbench/ddbbench/nodes"
+)
+
+// DriverConfig sets the load.
+type DriverConfig struct {
+	Rate      float64       // operations per second across all clients, open loop
+	OpTimeout time.Duration // a client gives up on an operation after this (info)
+	// Nodes are the server nodes; client i talks to Nodes[i mod len(Nodes)].
+	Nodes []string
+}
+
+// Driver runs a workload as open-loop load: operations arrive on a Poisson
+// schedule at the configured rate whether or not the system keeps up, each
+// client runs one operation at a time, and an operation that finds every
+// client busy waits in a backlog. Latency is measured from the arrival (the
+// intended start), so waiting in the backlog counts: no coordinated omission.
+type Driver struct {
+	w       Workload
+	cfg     DriverConfig
+	sched   Scheduler
+	rng     *rand.Rand
+	clients []*Client
+
+	backlog     []*history.Op
+	next        int // round-robin start for picking a free client
+	nextProcess int
+	outstanding int
+	generating  bool
+	stopped     bool
+	hist        history.History
+	// Unstarted counts arrivals still in the backlog when the main phase
+	// ended: load the system never got to.
+	Unstarted int
+	// OnComplete, when set, is called after each operation completes.
+	OnComplete func(op *history.Op)
+	finalDone  func()
+}
+
+// NewDriver returns a driver for w with n clients drawing from rng.
+func NewDriver(w Workload, cfg DriverConfig, n int, rng *rand.Rand) *Driver {
+	d := &Driver{w: w, cfg: cfg, rng: rng}
+	for i := range n {
+		d.clients = append(d.clients, &Client{driver: d, id: fmt.Sprintf("c%d", i), process: i, node: cfg.Nodes[i%len(cfg.Nodes)]})
+	}
+	d.nextProcess = n
+	return d
+}
+
+// Clients are the driver's clients, to be hosted by the runtime as endpoints
+// with these ids.
+func (d *Driver) Clients() []*Client { return d.clients }
+
+// History is what has completed so far, in completion order.
+func (d *Driver) History() history.History { return d.hist }
+
+// Outstanding is the number of operations invoked and not yet completed.
+func (d *Driver) Outstanding() int { return d.outstanding }
+
+// Start begins generating arrivals on sched until Stop. A Preparer
+// workload's requests go out first, from the first client; the load starts
+// once each has been answered or has timed out.
+func (d *Driver) Start(sched Scheduler) {
+	d.sched = sched
+	begin := func() {
+		if d.cfg.Rate > 0 && !d.stopped {
+			d.generating = true
+			d.scheduleArrival()
+		}
+	}
+	p, ok := d.w.(Preparer)
+	if !ok {
+		begin()
+		return
+	}
+	reqs := p.Prepare(d.cfg.Nodes)
+	if len(reqs) == 0 {
+		begin()
+		return
+	}
+	left := len(reqs)
+	for _, r := range reqs {
+		d.clients[0].env.RPC(r.Dest, r.Type, r.Body, d.cfg.OpTimeout, func(maelstrom.Msg, error) {
+			if left--; left == 0 {
+				begin()
+			}
+		})
+	}
+}
+
+// Stop ends the main phase: no more arrivals, and arrivals still waiting for
+// a client are dropped (counted in Unstarted).
+func (d *Driver) Stop() {
+	d.generating, d.stopped = false, true
+	d.Unstarted += len(d.backlog)
+	d.backlog = nil
+}
+
+func (d *Driver) scheduleArrival() {
+	gap := time.Duration(d.rng.ExpFloat64() / d.cfg.Rate * float64(time.Second))
+	d.sched.After(gap, func() {
+		if !d.generating {
+			return
+		}
+		op := d.w.Generate(d.rng)
+		op.Intended = int64(d.sched.Now())
+		d.backlog = append(d.backlog, op)
+		d.dispatch()
+		d.scheduleArrival()
+	})
+}
+
+// RunFinal issues the workload's final operations, spread over the clients,
+// and calls done once all of them have completed.
+func (d *Driver) RunFinal(done func()) {
+	ops := d.w.Final()
+	for _, op := range ops {
+		op.Final = true
+		op.Intended = int64(d.sched.Now())
+	}
+	d.backlog = append(d.backlog, ops...)
+	d.finalDone = done
+	d.dispatch()
+	d.checkFinalDone()
+}
+
+func (d *Driver) checkFinalDone() {
+	if d.finalDone != nil && len(d.backlog) == 0 && d.outstanding == 0 {
+		done := d.finalDone
+		d.finalDone = nil
+		done()
+	}
+}
+
+// dispatch hands waiting operations to free clients, round robin.
+func (d *Driver) dispatch() {
+	for len(d.backlog) > 0 {
+		c := d.freeClient()
+		if c == nil {
+			return
+		}
+		op := d.backlog[0]
+		d.backlog[0] = nil
+		d.backlog = d.backlog[1:]
+		c.invoke(op)
+	}
+}
+
+func (d *Driver) freeClient() *Client {
+	for i := range d.clients {
+		c := d.clients[(d.next+i)%len(d.clients)]
+		if c.busy == nil && c.env != nil {
+			d.next = (d.next + i + 1) % len(d.clients)
+			return c
+		}
+	}
+	return nil
+}
+
+// Abandon records every operation still outstanding as info, completing at
+// now: used when a run ends (or is interrupted) with requests in flight.
+func (d *Driver) Abandon() {
+	for _, c := range d.clients {
+		if op := c.busy; op != nil {
+			c.finish(op, history.Info, &history.Error{Code: maelstrom.Timeout, Text: "run ended before a reply"})
+		}
+	}
+}
+
+// Client is one client endpoint. It is a nodes.Node so that both runtimes
+// host it like any other party on the network.
+type Client struct {
+	driver  *Driver
+	id      string
+	node    string
+	process int
+	env     nodes.Env
+	busy    *history.Op
+	seq     int // invocation generation, so a stale callback is ignored
+}
+
+// ID is the client's node id on the wire ("c3").
+func (c *Client) ID() string { return c.id }
+
+// Init implements nodes.Node.
+func (c *Client) Init(env nodes.Env) { c.env = env }
+
+// Handle implements nodes.Node: clients expect only replies, which go to
+// their callbacks; anything else is ignored.
+func (c *Client) Handle(maelstrom.Msg) {}
+
+func (c *Client) invoke(op *history.Op) {
+	d := c.driver
+	c.busy = op
+	c.seq++
+	seq := c.seq
+	d.outstanding++
+	op.Process, op.Client, op.Node = c.process, c.id, c.node
+	op.Invoke = int64(d.sched.Now())
+	typ, body := d.w.Request(op)
+	c.env.RPC(c.node, typ, body, d.cfg.OpTimeout, func(resp maelstrom.Msg, err error) {
+		if c.busy != op || c.seq != seq {
+			return
+		}
+		if err == nil {
+			if cerr := d.w.Complete(op, resp); cerr != nil {
+				c.finish(op, history.Info, &history.Error{Code: maelstrom.MalformedRequest, Text: cerr.Error()})
+				return
+			}
+			c.finish(op, history.OK, nil)
+			return
+		}
+		code := maelstrom.ErrorCode(err)
+		herr := &history.Error{Code: code, Text: err.Error()}
+		if rpcErr, ok := err.(*maelstrom.RPCError); ok {
+			herr.Text = rpcErr.Text
+		}
+		switch {
+		case d.w.ErrorIsResult(op, code):
+			c.finish(op, history.OK, herr)
+		case maelstrom.IsDefinite(code):
+			c.finish(op, history.Fail, herr)
+		default:
+			c.finish(op, history.Info, herr)
+		}
+	})
+}
+
+func (c *Client) finish(op *history.Op, outcome history.Outcome, err *history.Error) {
+	d := c.driver
+	op.Outcome, op.Error = outcome, err
+	op.Complete = int64(d.sched.Now())
+	op.Index = len(d.hist)
+	d.hist = append(d.hist, op)
+	c.busy = nil
+	d.outstanding--
+	if outcome == history.Info {
+		// The operation may still take effect at any time, so this logical
+		// process never completes; the client carries on as a new one.
+		c.process = d.nextProcess
+		d.nextProcess++
+	}
+	if d.OnComplete != nil {
+		d.OnComplete(op)
+	}
+	d.dispatch()
+	d.checkFinalDone()
+}

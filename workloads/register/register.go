@@ -1,0 +1,141 @@
+// Package register is the key-value register workload, with Maelstrom's
+// lin-kv schema: read, write and cas on integer keys holding integers.
+package register
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+
+	"github.com/ddbbench/ddbbench/history"
+	"github.com/ddbbench/ddbbench/maelstrom"
+)
+
+// Config shapes the load.
+type Config struct {
+	Keys int // number of distinct keys
+	// Mix weights of read, write and cas operations.
+	Reads, Writes, CASes int
+	// Zipf chooses keys with a Zipf distribution (a few hot keys) instead of
+	// uniformly.
+	Zipf bool
+}
+
+// DefaultConfig is ten keys, uniformly chosen, with an even mix.
+func DefaultConfig() Config { return Config{Keys: 10, Reads: 1, Writes: 1, CASes: 1} }
+
+// Validate reports a config that cannot generate load.
+func (c Config) Validate() error {
+	switch {
+	case c.Keys < 1:
+		return fmt.Errorf("register: key count must be at least 1, got %d", c.Keys)
+	case c.Reads < 0 || c.Writes < 0 || c.CASes < 0:
+		return fmt.Errorf("register: mix weights must not be negative (read %d, write %d, cas %d)", c.Reads, c.Writes, c.CASes)
+	case c.Reads+c.Writes+c.CASes == 0:
+		return fmt.Errorf("register: the read/write/cas mix is all zero")
+	}
+	return nil
+}
+
+// Workload generates register operations. Written values are unique per key
+// (each write or cas writes the key's next number), which keeps the
+// linearizability check cheap and makes a stale or invented read unambiguous.
+type Workload struct {
+	cfg     Config
+	zipf    *rand.Zipf
+	written []int // per key: the last value handed to a write or cas
+}
+
+// New returns the workload; cfg must be valid.
+func New(cfg Config) *Workload {
+	return &Workload{cfg: cfg, written: make([]int, cfg.Keys)}
+}
+
+// Name implements workloads.Workload.
+func (w *Workload) Name() string { return "register" }
+
+func (w *Workload) key(rng *rand.Rand) int {
+	if !w.cfg.Zipf || w.cfg.Keys == 1 {
+		return rng.IntN(w.cfg.Keys)
+	}
+	if w.zipf == nil {
+		w.zipf = rand.NewZipf(rng, 1.1, 1, uint64(w.cfg.Keys-1))
+	}
+	return int(w.zipf.Uint64())
+}
+
+// Generate implements workloads.Workload.
+func (w *Workload) Generate(rng *rand.Rand) *history.Op {
+	k := w.key(rng)
+	op := &history.Op{Key: strconv.Itoa(k)}
+	switch r := rng.IntN(w.cfg.Reads + w.cfg.Writes + w.cfg.CASes); {
+	case r < w.cfg.Reads:
+		op.F = "read"
+	case r < w.cfg.Reads+w.cfg.Writes:
+		op.F = "write"
+		w.written[k]++
+		op.Value = w.written[k]
+	default:
+		op.F = "cas"
+		// Half the time expect the latest value, so that cas succeeds often
+		// enough to matter; otherwise any value this key may have held.
+		from := w.written[k]
+		if rng.IntN(2) == 0 {
+			from = rng.IntN(w.written[k] + 1)
+		}
+		w.written[k]++
+		op.Value = [2]int{from, w.written[k]}
+	}
+	return op
+}
+
+// Final reads every key once, after recovery.
+func (w *Workload) Final() []*history.Op {
+	ops := make([]*history.Op, w.cfg.Keys)
+	for k := range ops {
+		ops[k] = &history.Op{F: "read", Key: strconv.Itoa(k)}
+	}
+	return ops
+}
+
+// Request implements workloads.Workload.
+func (w *Workload) Request(op *history.Op) (string, any) {
+	k, _ := strconv.Atoi(op.Key)
+	switch op.F {
+	case "write":
+		return "write", maelstrom.WriteBody{Key: k, Value: op.Value.(int)}
+	case "cas":
+		v := op.Value.([2]int)
+		return "cas", maelstrom.CASBody{Key: k, From: v[0], To: v[1]}
+	default:
+		return "read", maelstrom.ReadBody{Key: k}
+	}
+}
+
+// Complete implements workloads.Workload.
+func (w *Workload) Complete(op *history.Op, resp maelstrom.Msg) error {
+	want := op.F + "_ok"
+	if resp.Type != want {
+		return fmt.Errorf("expected a %s reply to %s, got %s", want, op.F, resp.Type)
+	}
+	if op.F == "read" {
+		body, err := maelstrom.Decode[maelstrom.ReadOKBody](resp)
+		if err != nil {
+			return err
+		}
+		op.Result = body.Value
+	}
+	return nil
+}
+
+// ErrorIsResult implements workloads.Workload: a missing key answers a read
+// or cas, and a failed precondition answers a cas.
+func (w *Workload) ErrorIsResult(op *history.Op, code int) bool {
+	switch code {
+	case maelstrom.KeyDoesNotExist:
+		return op.F == "read" || op.F == "cas"
+	case maelstrom.PreconditionFailed:
+		return op.F == "cas"
+	}
+	return false
+}

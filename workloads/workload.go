@@ -1,0 +1,54 @@
+// Package workloads generates operations and speaks the client side of each
+// workload's protocol. The Driver turns a Workload into open-loop load on a
+// cluster and records the history.
+package workloads
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/ddbbench/ddbbench/history"
+	"github.com/ddbbench/ddbbench/maelstrom"
+)
+
+// Workload is one kind of client traffic and its protocol.
+type Workload interface {
+	// Name is the workload's name ("register").
+	Name() string
+	// Generate returns the next main-phase operation with F, Key and Value
+	// set. It is called in schedule order, so it may keep state.
+	Generate(rng *rand.Rand) *history.Op
+	// Final returns the operations to run once the cluster has healed and
+	// recovered, such as final reads; nil when the workload has none.
+	Final() []*history.Op
+	// Request is the message that invokes op.
+	Request(op *history.Op) (typ string, body any)
+	// Complete records a successful reply into op (its Result). An error
+	// return means the reply did not fit the protocol; the op becomes info.
+	Complete(op *history.Op, resp maelstrom.Msg) error
+	// ErrorIsResult reports whether an error code, for op, is a result the
+	// checker can use (key does not exist, precondition failed) rather than
+	// a failure: such ops are recorded as ok with the error attached.
+	ErrorIsResult(op *history.Op, code int) bool
+}
+
+// Request is one message a Preparer sends before the load starts.
+type Request struct {
+	Dest, Type string
+	Body       any
+}
+
+// Preparer is implemented by workloads that must tell the nodes something
+// before the load starts, as broadcast sends each node its topology. The
+// driver sends every request and waits for all replies (or timeouts) before
+// the first operation.
+type Preparer interface {
+	Prepare(nodes []string) []Request
+}
+
+// Scheduler is the clock and timer the driver runs on: virtual time in the
+// simulator, real time with processes. Callbacks run one at a time.
+type Scheduler interface {
+	Now() time.Duration
+	After(d time.Duration, f func())
+}
