@@ -23,8 +23,13 @@ import (
 type Msg struct {
 	Src, Dest string
 	Type      string
-	MsgID     int // 0 means none: Maelstrom's libraries number from 1
-	InReplyTo int // 0 means none
+	MsgID     int // see HasMsgID: 0 is also the value when there is none
+	InReplyTo int // see IsReply
+
+	// Maelstrom's ids may start at 0 (its JavaScript demo library numbers
+	// from 0), so a msg_id or in_reply_to of 0 that was really on the wire is
+	// flagged here, leaving the zero Msg with no ids.
+	zeroMsgID, zeroInReplyTo bool
 
 	// Body holds the body fields other than the header, as a Go value whose
 	// JSON encoding is an object. Nil for messages read from a process.
@@ -34,8 +39,16 @@ type Msg struct {
 	Raw json.RawMessage
 }
 
+// HasMsgID reports whether m carries a msg_id, i.e. expects an answer.
+func (m Msg) HasMsgID() bool { return m.MsgID != 0 || m.zeroMsgID }
+
 // IsReply reports whether m answers an earlier request.
-func (m Msg) IsReply() bool { return m.InReplyTo != 0 }
+func (m Msg) IsReply() bool { return m.InReplyTo != 0 || m.zeroInReplyTo }
+
+// AnswerTo makes m a reply to req: its in_reply_to is req's msg_id.
+func (m *Msg) AnswerTo(req Msg) {
+	m.InReplyTo, m.zeroInReplyTo = req.MsgID, req.MsgID == 0 && req.zeroMsgID
+}
 
 // Err returns the message's error when it is of type "error", else nil.
 func (m Msg) Err() *RPCError {
@@ -118,10 +131,10 @@ func ParseLine(line []byte) (Msg, error) {
 	}
 	m := Msg{Src: env.Src, Dest: env.Dest, Type: h.Type, Raw: env.Body}
 	if h.MsgID != nil {
-		m.MsgID = *h.MsgID
+		m.MsgID, m.zeroMsgID = *h.MsgID, *h.MsgID == 0
 	}
 	if h.InReplyTo != nil {
-		m.InReplyTo = *h.InReplyTo
+		m.InReplyTo, m.zeroInReplyTo = *h.InReplyTo, *h.InReplyTo == 0
 	}
 	return m, nil
 }
@@ -146,11 +159,11 @@ func AppendLine(dst []byte, m Msg) ([]byte, error) {
 func appendBody(dst []byte, m Msg) ([]byte, error) {
 	dst = append(dst, `{"type":`...)
 	dst = strconv.AppendQuote(dst, m.Type)
-	if m.MsgID != 0 {
+	if m.HasMsgID() {
 		dst = append(dst, `,"msg_id":`...)
 		dst = strconv.AppendInt(dst, int64(m.MsgID), 10)
 	}
-	if m.InReplyTo != 0 {
+	if m.IsReply() {
 		dst = append(dst, `,"in_reply_to":`...)
 		dst = strconv.AppendInt(dst, int64(m.InReplyTo), 10)
 	}

@@ -25,7 +25,7 @@ func (m *Mux) Dispatch(msg maelstrom.Msg) {
 		h(msg)
 		return
 	}
-	if msg.MsgID != 0 {
+	if msg.HasMsgID() {
 		m.env.ReplyError(msg, maelstrom.NotSupported, "unsupported message type "+msg.Type)
 	}
 }

@@ -10,6 +10,13 @@ import (
 	"github.com/ddbbench/ddbbench/nodes"
 )
 
+// Turnaround is the time a client takes between one operation's completion
+// and its next invocation. It must be positive: in the simulator an operation
+// can complete in zero time, and Porcupine takes operations whose intervals
+// touch for concurrent, so a client's back-to-back operations at one instant
+// would look concurrent and make the check exponential.
+const Turnaround = time.Microsecond
+
 // DriverConfig sets the load.
 type DriverConfig struct {
 	Rate      float64       // operations per second across all clients, open loop
@@ -155,9 +162,10 @@ func (d *Driver) dispatch() {
 }
 
 func (d *Driver) freeClient() *Client {
+	now := d.sched.Now()
 	for i := range d.clients {
 		c := d.clients[(d.next+i)%len(d.clients)]
-		if c.busy == nil && c.env != nil {
+		if c.busy == nil && c.env != nil && c.readyAt <= now {
 			d.next = (d.next + i + 1) % len(d.clients)
 			return c
 		}
@@ -184,7 +192,8 @@ type Client struct {
 	process int
 	env     nodes.Env
 	busy    *history.Op
-	seq     int // invocation generation, so a stale callback is ignored
+	readyAt time.Duration // when the client may invoke again (see Turnaround)
+	seq     int           // invocation generation, so a stale callback is ignored
 }
 
 // ID is the client's node id on the wire ("c3").
@@ -241,6 +250,7 @@ func (c *Client) finish(op *history.Op, outcome history.Outcome, err *history.Er
 	op.Index = len(d.hist)
 	d.hist = append(d.hist, op)
 	c.busy = nil
+	c.readyAt = d.sched.Now() + Turnaround
 	d.outstanding--
 	if outcome == history.Info {
 		// The operation may still take effect at any time, so this logical
@@ -251,6 +261,6 @@ func (c *Client) finish(op *history.Op, outcome history.Outcome, err *history.Er
 	if d.OnComplete != nil {
 		d.OnComplete(op)
 	}
-	d.dispatch()
+	d.sched.After(Turnaround, d.dispatch)
 	d.checkFinalDone()
 }

@@ -127,7 +127,7 @@ func (ep *endpoint) deliver(msg maelstrom.Msg) {
 		return
 	}
 	e := ep.env
-	if msg.InReplyTo != 0 {
+	if msg.IsReply() {
 		call, ok := e.pending[msg.InReplyTo]
 		if !ok {
 			return // a late reply: its RPC already timed out
@@ -207,7 +207,9 @@ func (e *env) Send(dest, typ string, body any) {
 }
 
 func (e *env) Reply(req maelstrom.Msg, typ string, body any) {
-	e.send(maelstrom.Msg{Dest: req.Src, Type: typ, InReplyTo: req.MsgID, Body: body})
+	reply := maelstrom.Msg{Dest: req.Src, Type: typ, Body: body}
+	reply.AnswerTo(req)
+	e.send(reply)
 }
 
 func (e *env) ReplyError(req maelstrom.Msg, code int, text string) {

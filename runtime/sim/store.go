@@ -21,10 +21,10 @@ func (s *store) Get(key string) ([]byte, bool) {
 }
 
 func (s *store) Put(key string, value []byte) {
-	if value == nil {
-		value = []byte{}
-	}
-	s.unsynced[key] = append([]byte(nil), value...)
+	// A copy that is never nil: nil marks a deletion.
+	kept := make([]byte, len(value))
+	copy(kept, value)
+	s.unsynced[key] = kept
 }
 
 func (s *store) Delete(key string) { s.unsynced[key] = nil }

@@ -1,0 +1,35 @@
+# ddbbench: build, test, benchmark, lint.
+GO      ?= go
+BIN     := bin/ddbbench
+PKGS    := ./...
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
+
+.PHONY: build install test test-race bench lint fmt clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/ddbbench
+
+install:
+	$(GO) install ./cmd/ddbbench
+
+test:
+	$(GO) test $(PKGS)
+
+test-race:
+	$(GO) test -race $(PKGS)
+
+# Benchmarks: simulator throughput, a 60 s virtual run, Porcupine on a large
+# history. Figures go in the README.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./runtime/sim/ ./harness/ ./checkers/linearizable/
+
+lint:
+	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
+	$(GO) vet $(PKGS)
+	$(GO) run $(STATICCHECK) $(PKGS)
+
+fmt:
+	gofmt -w .
+
+clean:
+	rm -rf bin

@@ -1,0 +1,116 @@
+// Package harness runs one test: it builds the cluster in a runtime, drives
+// the workload, lets the nemesis act, then heals, recovers, runs the final
+// phase, checks the history and assembles the results.
+package harness
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/ddbbench/ddbbench/nemesis"
+	"github.com/ddbbench/ddbbench/nodes/catalog"
+	"github.com/ddbbench/ddbbench/runtime/network"
+	"github.com/ddbbench/ddbbench/workloads/register"
+)
+
+// Config is everything a run depends on. The same Config and Seed give the
+// same history in the simulator.
+type Config struct {
+	Node        string        `json:"node"`     // reference strategy name
+	Workload    string        `json:"workload"` // workload name
+	NodeCount   int           `json:"node_count"`
+	TimeLimit   time.Duration `json:"time_limit"`
+	Rate        float64       `json:"rate"`        // ops/s across all clients
+	Concurrency int           `json:"concurrency"` // number of clients
+	Latency     time.Duration `json:"latency"`     // mean server-to-server latency
+	LatencyDist string        `json:"latency_dist"`
+	Loss        float64       `json:"loss,omitempty"`
+	Dup         float64       `json:"dup,omitempty"`
+
+	Nemesis         []string      `json:"nemesis"`
+	NemesisInterval time.Duration `json:"nemesis_interval"`
+	// LoseUnsynced makes a kill also lose store writes that were not synced.
+	LoseUnsynced bool `json:"lose_unsynced,omitempty"`
+
+	Seed         int64         `json:"seed"`
+	OpTimeout    time.Duration `json:"op_timeout"`    // a client's patience per operation
+	Recovery     time.Duration `json:"recovery"`      // quiet time after healing, before final reads
+	CheckTimeout time.Duration `json:"check_timeout"` // linearizability check budget; past it the verdict is unknown
+
+	Register register.Config `json:"register"`
+}
+
+// Defaults are Maelstrom's where Maelstrom has one.
+func Defaults() Config {
+	return Config{
+		Workload:        "register",
+		NodeCount:       5,
+		TimeLimit:       60 * time.Second,
+		Rate:            5,
+		LatencyDist:     string(network.Constant),
+		NemesisInterval: 10 * time.Second,
+		OpTimeout:       5 * time.Second,
+		Recovery:        10 * time.Second,
+		CheckTimeout:    5 * time.Minute,
+		Register:        register.DefaultConfig(),
+	}
+}
+
+// ErrBadConfig wraps every configuration error: the CLI exits 254 on it.
+var ErrBadConfig = errors.New("bad arguments")
+
+func badf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrBadConfig, fmt.Sprintf(format, args...))
+}
+
+// Validate checks the configuration and fills derived defaults.
+func (c *Config) Validate() error {
+	if _, err := catalog.Lookup(c.Node); err != nil {
+		return badf("%v", err)
+	}
+	if _, ok := workloadSpecs[c.Workload]; !ok {
+		return badf("unknown workload %q (valid: %s)", c.Workload, strings.Join(WorkloadNames(), ", "))
+	}
+	if _, err := network.ParseDist(c.LatencyDist); err != nil {
+		return badf("%v", err)
+	}
+	if _, err := nemesis.New(c.Nemesis, c.NemesisInterval, rand.New(rand.NewPCG(0, 0))); err != nil {
+		return badf("%v", err)
+	}
+	switch {
+	case c.NodeCount < 1:
+		return badf("--node-count must be at least 1, got %d", c.NodeCount)
+	case c.TimeLimit <= 0:
+		return badf("--time-limit must be positive, got %v", c.TimeLimit)
+	case c.Rate < 0:
+		return badf("--rate must not be negative, got %v", c.Rate)
+	case c.Concurrency < 0:
+		return badf("--concurrency must not be negative, got %d", c.Concurrency)
+	case c.Latency < 0:
+		return badf("--latency must not be negative, got %v", c.Latency)
+	case c.Loss < 0 || c.Loss > 1 || c.Dup < 0 || c.Dup > 1:
+		return badf("loss and duplication are probabilities in [0, 1]")
+	case c.NemesisInterval <= 0:
+		return badf("--nemesis-interval must be positive, got %v", c.NemesisInterval)
+	case c.OpTimeout <= 0:
+		return badf("--op-timeout must be positive, got %v", c.OpTimeout)
+	case c.Recovery < 0:
+		return badf("--recovery must not be negative, got %v", c.Recovery)
+	}
+	if err := c.Register.Validate(); err != nil {
+		return badf("%v", err)
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = 2 * c.NodeCount
+	}
+	if c.CheckTimeout <= 0 {
+		c.CheckTimeout = Defaults().CheckTimeout
+	}
+	return nil
+}
+
+// Name is the run's name in the store: strategy and workload.
+func (c *Config) Name() string { return c.Node + "-" + c.Workload }

@@ -1,0 +1,144 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ddbbench/ddbbench/checkers"
+)
+
+func config(node string, seed int64) Config {
+	c := Defaults()
+	c.Node, c.NodeCount, c.TimeLimit, c.Rate, c.Seed = node, 3, 10*time.Second, 100, seed
+	c.Latency = 2 * time.Millisecond
+	return c
+}
+
+func simulate(t *testing.T, c Config) *Outcome {
+	t.Helper()
+	out, err := Simulate(context.Background(), c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestSingleIsValidAndAvailable(t *testing.T) {
+	out := simulate(t, config("single", 7))
+	run := Check(out)
+	r := run.Results
+	if r.Valid != checkers.Valid {
+		t.Fatalf("single should be valid, got %v: %+v", r.Valid, r.Checks)
+	}
+	if r.Availability != 1 {
+		t.Fatalf("single without faults should answer everything, availability %v", r.Availability)
+	}
+	if len(out.History) < 900 {
+		t.Fatalf("expected about 1000 ops at 100/s for 10s plus final reads, got %d", len(out.History))
+	}
+	// n0's clients answer in 0 ms; the others cost a 2 ms round trip.
+	if r.Latency.Latency.Max < 3.9 || r.Latency.Latency.P50 > 4.1 {
+		t.Fatalf("latency figures off: %+v", r.Latency.Latency)
+	}
+	if r.Messages.ServerToServer == 0 || r.Messages.PerOp < 2 {
+		t.Fatalf("message counts off: %+v", r.Messages)
+	}
+}
+
+func TestSameSeedSameDigest(t *testing.T) {
+	a := simulate(t, config("single", 7)).History.Digest()
+	b := simulate(t, config("single", 7)).History.Digest()
+	c := simulate(t, config("single", 8)).History.Digest()
+	if a != b {
+		t.Fatal("same seed, different histories")
+	}
+	if a == c {
+		t.Fatal("different seeds, same history")
+	}
+}
+
+func TestLocalIsCaught(t *testing.T) {
+	run := Check(simulate(t, config("local", 1)))
+	if run.Results.Valid != checkers.Invalid {
+		t.Fatalf("local must be caught as not linearizable, got %v", run.Results.Valid)
+	}
+	if _, ok := run.Files["linearizability.html"]; !ok {
+		t.Fatal("a violation must come with Porcupine's visualization")
+	}
+}
+
+func TestSingleUnderFaultsStaysValidButLosesAvailability(t *testing.T) {
+	c := config("single", 3)
+	c.TimeLimit, c.Nemesis, c.NemesisInterval = 30*time.Second, []string{"kill", "partition"}, 3*time.Second
+	c.OpTimeout = time.Second
+	out := simulate(t, c)
+	run := Check(out)
+	r := run.Results
+	if r.Valid != checkers.Valid {
+		t.Fatalf("single must stay linearizable under kill and partition, got %v: %+v", r.Valid, r.Checks)
+	}
+	if len(out.Faults) == 0 {
+		t.Fatal("no faults were injected")
+	}
+	if r.AvailabilityDuringFaults == nil || *r.AvailabilityDuringFaults >= 1 || r.Availability >= 1 {
+		t.Fatalf("availability should drop while n0 is down or cut off: overall %v, during %v", r.Availability, r.AvailabilityDuringFaults)
+	}
+}
+
+func TestBadNamesListValidOnes(t *testing.T) {
+	for _, tc := range []struct {
+		mutate func(*Config)
+		want   string
+	}{
+		{func(c *Config) { c.Node = "no-such-node" }, "single"},
+		{func(c *Config) { c.Workload = "nope" }, "register"},
+		{func(c *Config) { c.Nemesis = []string{"meteor"} }, "partition"},
+		{func(c *Config) { c.LatencyDist = "pareto" }, "exponential"},
+	} {
+		c := config("single", 1)
+		tc.mutate(&c)
+		err := c.Validate()
+		if !errors.Is(err, ErrBadConfig) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("want a bad-config error listing %q, got %v", tc.want, err)
+		}
+	}
+}
+
+func TestInterruptKeepsWhatWasRecorded(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	c := config("single", 1)
+	c.TimeLimit = time.Hour
+	calls := 0
+	out, err := Simulate(ctx, c, func(p Progress) {
+		if calls++; p.Now > 5*time.Second {
+			cancel()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Interrupted || len(out.History) == 0 {
+		t.Fatalf("want an interrupted outcome with history, got interrupted=%v ops=%d", out.Interrupted, len(out.History))
+	}
+	if v := Check(out).Results.Valid; v != checkers.Unknown {
+		t.Fatalf("an interrupted valid run proves nothing: want unknown, got %v", v)
+	}
+}
+
+// BenchmarkSixtySecondRun is the standard run: 60 s of virtual time at
+// 1,000 ops/s on 5 nodes of the single-copy strategy.
+func BenchmarkSixtySecondRun(b *testing.B) {
+	c := Defaults()
+	c.Node, c.NodeCount, c.TimeLimit, c.Rate, c.Latency, c.Seed = "single", 5, 60*time.Second, 1000, 5*time.Millisecond, 1
+	for b.Loop() {
+		out, err := Simulate(context.Background(), c, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(out.Duration.Seconds()/out.Wall.Seconds(), "virtual-s/wall-s")
+		b.ReportMetric(float64(out.Messages.Total())/out.Wall.Seconds(), "msgs/s")
+	}
+}

@@ -1,0 +1,44 @@
+package reports
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Summary is the human summary of a run: the verdict and why, the key
+// figures, and where the files are.
+func Summary(r *Results, dir string) string {
+	var b strings.Builder
+	verdict := map[string]string{"valid": "VALID", "invalid": "INVALID", "unknown": "UNKNOWN"}[string(r.Valid)]
+	fmt.Fprintf(&b, "%s  %s  (seed %d, %s, %.1fs run in %.2fs wall)\n", verdict, r.Name, r.Seed, r.Runtime, r.RunSeconds, r.WallSeconds)
+	if r.Interrupted {
+		b.WriteString("  interrupted: results cover what was recorded before the stop\n")
+	}
+	if r.Error != "" {
+		fmt.Fprintf(&b, "  error: %s\n", r.Error)
+	}
+	for _, c := range r.Checks {
+		fmt.Fprintf(&b, "  %-13s %-8s %s\n", c.Checker, c.Valid, c.Summary)
+	}
+	ops := r.Stats.Total
+	fmt.Fprintf(&b, "  operations    %d ok, %d fail, %d info", ops.OK, ops.Fail, ops.Info)
+	if r.Unstarted > 0 {
+		fmt.Fprintf(&b, ", %d never started (clients saturated)", r.Unstarted)
+	}
+	b.WriteString("\n")
+	fmt.Fprintf(&b, "  availability  %.4f", r.Availability)
+	if r.AvailabilityDuringFaults != nil {
+		fmt.Fprintf(&b, " overall, %.4f while faults were active", *r.AvailabilityDuringFaults)
+	}
+	b.WriteString("\n")
+	q := r.Latency.Latency
+	fmt.Fprintf(&b, "  latency ms    p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f\n", q.P50, q.P90, q.P99, q.P999, q.Max)
+	fmt.Fprintf(&b, "  messages      %.2f per op (%.2f between servers), %d in all\n", r.Messages.PerOp, r.Messages.ServerPerOp, r.Messages.Total)
+	if len(r.Faults) > 0 {
+		fmt.Fprintf(&b, "  faults        %d injected\n", len(r.Faults))
+	}
+	if dir != "" {
+		fmt.Fprintf(&b, "  results       %s\n", dir)
+	}
+	return b.String()
+}
