@@ -68,8 +68,8 @@ func badf(format string, args ...any) error {
 
 // Validate checks the configuration and fills derived defaults.
 func (c *Config) Validate() error {
-	if _, err := catalog.Lookup(c.Node); err != nil {
-		return badf("%v", err)
+	if c.Node == "" {
+		return badf("no node strategy given (valid: %s)", strings.Join(catalog.Names(), ", "))
 	}
 	if _, ok := workloadSpecs[c.Workload]; !ok {
 		return badf("unknown workload %q (valid: %s)", c.Workload, strings.Join(WorkloadNames(), ", "))

@@ -100,7 +100,7 @@ func TestBadNamesListValidOnes(t *testing.T) {
 	} {
 		c := config("single", 1)
 		tc.mutate(&c)
-		err := c.Validate()
+		_, err := Simulate(context.Background(), c, nil)
 		if !errors.Is(err, ErrBadConfig) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("want a bad-config error listing %q, got %v", tc.want, err)
 		}

@@ -46,11 +46,21 @@ const progressStep = 250 * time.Millisecond
 // Simulate runs cfg in the deterministic simulator. Cancelling ctx stops the
 // run early; what was recorded up to then is returned with Interrupted set.
 func Simulate(ctx context.Context, cfg Config, progress func(Progress)) (*Outcome, error) {
+	strategy, err := catalog.Lookup(cfg.Node)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
+	}
+	return SimulateWith(ctx, cfg, strategy, progress)
+}
+
+// SimulateWith runs cfg with the given strategy, which need not be in the
+// catalog (tests of a strategy under construction use this).
+func SimulateWith(ctx context.Context, cfg Config, strategy nodes.Strategy, progress func(Progress)) (*Outcome, error) {
+	cfg.Node = strategy.Name
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	wallStart := time.Now()
-	strategy, _ := catalog.Lookup(cfg.Node)
 	dist, _ := network.ParseDist(cfg.LatencyDist)
 	s := sim.New(sim.Config{
 		Seed:         cfg.Seed,

@@ -46,4 +46,17 @@ type Strategy struct {
 	Summary string // one line, for `ddbbench list`
 	Group   string // "replication", "locking", "commit", "control"
 	New     func() Node
+	// Expect is the strategy's expected verdict under each nemesis, from
+	// the literature rather than from observed runs.
+	Expect []Expectation
+}
+
+// Expectation is what the literature says a strategy does under one fault.
+type Expectation struct {
+	Nemesis string // "none", "partition", "kill", "pause", "packet", "clock"
+	// Safe: valid in every seed. Unsafe: the harness must catch a violation
+	// within a few seeds.
+	Safe      bool
+	Reason    string // why, in a sentence
+	Reference string // where the literature says so
 }
