@@ -1,6 +1,7 @@
 package maelstrom
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -71,6 +72,39 @@ func (e *RPCError) Error() string {
 
 // Definite reports whether the error means the request did not take effect.
 func (e *RPCError) Definite() bool { return IsDefinite(e.Code) }
+
+// ErrorCodeText is the Go name of a code ("KeyDoesNotExist"), or
+// "ErrorCode<N>" for user codes, as Maelstrom's Go library spells them.
+func ErrorCodeText(code int) string {
+	if name, ok := codeText[code]; ok {
+		return name
+	}
+	return fmt.Sprintf("ErrorCode<%d>", code)
+}
+
+var codeText = map[int]string{
+	Timeout:                "Timeout",
+	NodeNotFound:           "NodeNotFound",
+	NotSupported:           "NotSupported",
+	TemporarilyUnavailable: "TemporarilyUnavailable",
+	MalformedRequest:       "MalformedRequest",
+	Crash:                  "Crash",
+	Abort:                  "Abort",
+	KeyDoesNotExist:        "KeyDoesNotExist",
+	KeyAlreadyExists:       "KeyAlreadyExists",
+	PreconditionFailed:     "PreconditionFailed",
+	TxnConflict:            "TxnConflict",
+}
+
+// MarshalJSON encodes e as a complete error body, so that a handler can pass
+// an *RPCError to Node.Reply as Maelstrom's Go library allows. Unlike that
+// library it always writes "code": code 0 (timeout) is a real code.
+func (e *RPCError) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Type string `json:"type"`
+		ErrorBody
+	}{"error", ErrorBody{Code: e.Code, Text: e.Text}})
+}
 
 // ErrorCode returns the Maelstrom code of err, or -1 when err is not an
 // *RPCError (the same contract as Maelstrom's Go library).

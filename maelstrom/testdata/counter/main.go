@@ -1,0 +1,60 @@
+// Command counter is a g-counter on seq-kv, as in Gossip Glomers challenge 4:
+// one shared key updated with compare-and-swap.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log"
+
+	maelstrom "github.com/ddbbench/ddbbench/maelstrom"
+)
+
+const key = "counter"
+
+func main() {
+	n := maelstrom.NewNode()
+	kv := maelstrom.NewSeqKV(n)
+
+	n.Handle("add", func(msg maelstrom.Message) error {
+		var body struct {
+			Delta int `json:"delta"`
+		}
+		if err := json.Unmarshal(msg.Body, &body); err != nil {
+			return err
+		}
+		ctx := context.Background()
+		for {
+			cur, err := kv.ReadInt(ctx, key)
+			if maelstrom.ErrorCode(err) == maelstrom.KeyDoesNotExist {
+				cur, err = 0, nil
+			}
+			if err != nil {
+				return err
+			}
+			err = kv.CompareAndSwap(ctx, key, cur, cur+body.Delta, true)
+			if maelstrom.ErrorCode(err) == maelstrom.PreconditionFailed {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			return n.Reply(msg, map[string]any{"type": "add_ok"})
+		}
+	})
+
+	n.Handle("read", func(msg maelstrom.Message) error {
+		v, err := kv.ReadInt(context.Background(), key)
+		if maelstrom.ErrorCode(err) == maelstrom.KeyDoesNotExist {
+			v, err = 0, nil
+		}
+		if err != nil {
+			return err
+		}
+		return n.Reply(msg, map[string]any{"type": "read_ok", "value": v})
+	})
+
+	if err := n.Run(); err != nil {
+		log.Fatal(err)
+	}
+}
