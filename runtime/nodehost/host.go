@@ -212,9 +212,8 @@ func (h *host) deliver(msg maelstrom.Msg) {
 		// restart. Tell it definitely that nothing happened (and that it may
 		// retry) rather than let it time out with an unknown outcome. We
 		// have no id yet, so we answer as the address it wrote to.
-		if msg.MsgID != 0 && !msg.IsReply() {
-			h.write(maelstrom.Msg{Src: msg.Dest, Dest: msg.Src, Type: "error", InReplyTo: msg.MsgID,
-				Body: maelstrom.ErrorBody{Code: maelstrom.TemporarilyUnavailable, Text: "node not initialised yet"}})
+		if msg.HasMsgID() && !msg.IsReply() {
+			h.answerAs(msg, maelstrom.TemporarilyUnavailable, "node not initialised yet")
 		}
 	case msg.IsReply():
 		call, ok := h.pending[msg.InReplyTo]
@@ -240,8 +239,7 @@ func (h *host) init(msg maelstrom.Msg) {
 	}
 	switch {
 	case err != nil:
-		h.write(maelstrom.Msg{Src: msg.Dest, Dest: msg.Src, Type: "error", InReplyTo: msg.MsgID,
-			Body: maelstrom.ErrorBody{Code: maelstrom.MalformedRequest, Text: "bad init: " + err.Error()}})
+		h.answerAs(msg, maelstrom.MalformedRequest, "bad init: "+err.Error())
 		return
 	case h.node != nil && body.NodeID != h.id:
 		h.ReplyError(msg, maelstrom.MalformedRequest, "already initialised as "+h.id)
@@ -311,7 +309,17 @@ func (h *host) Send(dest, typ string, body any) {
 }
 
 func (h *host) Reply(req maelstrom.Msg, typ string, body any) {
-	h.write(maelstrom.Msg{Src: h.id, Dest: req.Src, Type: typ, InReplyTo: req.MsgID, Body: body})
+	reply := maelstrom.Msg{Src: h.id, Dest: req.Src, Type: typ, Body: body}
+	reply.AnswerTo(req)
+	h.write(reply)
+}
+
+// answerAs replies with an error before the node has an id, from the
+// address the request was sent to.
+func (h *host) answerAs(req maelstrom.Msg, code int, text string) {
+	reply := maelstrom.Msg{Src: req.Dest, Dest: req.Src, Type: "error", Body: maelstrom.ErrorBody{Code: code, Text: text}}
+	reply.AnswerTo(req)
+	h.write(reply)
 }
 
 func (h *host) ReplyError(req maelstrom.Msg, code int, text string) {
