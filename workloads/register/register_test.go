@@ -1,0 +1,98 @@
+package register
+
+import (
+	"math/rand/v2"
+	"strconv"
+	"testing"
+
+	"github.com/ddbbench/ddbbench/history"
+	"github.com/ddbbench/ddbbench/maelstrom"
+)
+
+func TestWrittenValuesAreUniquePerKey(t *testing.T) {
+	w := New(Config{Keys: 3, Reads: 1, Writes: 1, CASes: 1})
+	rng := rand.New(rand.NewPCG(1, 1))
+	seen := map[[2]string]bool{}
+	counts := map[string]int{}
+	for range 3000 {
+		op := w.Generate(rng)
+		counts[op.F]++
+		var v int
+		switch op.F {
+		case "write":
+			v = op.Value.(int)
+		case "cas":
+			v = op.Value.([2]int)[1]
+		default:
+			continue
+		}
+		k := [2]string{op.Key, strconv.Itoa(v)}
+		if seen[k] {
+			t.Fatalf("value %d written twice to key %s", v, op.Key)
+		}
+		seen[k] = true
+	}
+	for _, f := range []string{"read", "write", "cas"} {
+		if counts[f] < 900 || counts[f] > 1100 {
+			t.Fatalf("mix 1:1:1 gave %v", counts)
+		}
+	}
+}
+
+func TestZipfFavoursLowKeys(t *testing.T) {
+	w := New(Config{Keys: 100, Reads: 1, Zipf: true})
+	rng := rand.New(rand.NewPCG(1, 1))
+	hot := 0
+	for range 1000 {
+		if w.Generate(rng).Key == "0" {
+			hot++
+		}
+	}
+	if hot < 200 {
+		t.Fatalf("zipf should make key 0 hot, it got %d of 1000", hot)
+	}
+}
+
+func TestRequestAndComplete(t *testing.T) {
+	w := New(DefaultConfig())
+	for _, tc := range []struct {
+		op      history.Op
+		typ     string
+		body    any
+		reply   maelstrom.Msg
+		result  any
+		wantErr bool
+	}{
+		{history.Op{F: "read", Key: "4"}, "read", maelstrom.ReadBody{Key: 4},
+			maelstrom.Msg{Type: "read_ok", Body: maelstrom.ReadOKBody{Value: 9}}, 9, false},
+		{history.Op{F: "write", Key: "1", Value: 5}, "write", maelstrom.WriteBody{Key: 1, Value: 5},
+			maelstrom.Msg{Type: "write_ok"}, nil, false},
+		{history.Op{F: "cas", Key: "2", Value: [2]int{1, 2}}, "cas", maelstrom.CASBody{Key: 2, From: 1, To: 2},
+			maelstrom.Msg{Type: "cas_ok"}, nil, false},
+		{history.Op{F: "read", Key: "4"}, "read", maelstrom.ReadBody{Key: 4},
+			maelstrom.Msg{Type: "write_ok"}, nil, true},
+		{history.Op{F: "read", Key: "4"}, "read", maelstrom.ReadBody{Key: 4},
+			maelstrom.Msg{Type: "read_ok", Raw: []byte(`{"type":"read_ok","value":"seven"}`)}, nil, true},
+	} {
+		op := tc.op
+		typ, body := w.Request(&op)
+		if typ != tc.typ || body != tc.body {
+			t.Errorf("%s: request %s %+v, want %s %+v", op.F, typ, body, tc.typ, tc.body)
+		}
+		err := w.Complete(&op, tc.reply)
+		if (err != nil) != tc.wantErr || (!tc.wantErr && op.Result != tc.result) {
+			t.Errorf("%s with %s: result %v err %v", op.F, tc.reply.Type, op.Result, err)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, c := range []Config{{Keys: 0, Reads: 1}, {Keys: 1}, {Keys: 1, Reads: -1, Writes: 2}} {
+		if c.Validate() == nil {
+			t.Errorf("%+v should be rejected", c)
+		}
+	}
+	if err := DefaultConfig().Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
