@@ -19,6 +19,9 @@ func Check(out *Outcome) *reports.Run {
 	run := &reports.Run{History: out.History, Logs: out.Logs, Files: map[string][]byte{}}
 	r := &run.Results
 	r.Name, r.Seed, r.Runtime, r.Config, r.DdbbenchFormat = cfg.Name(), cfg.Seed, "sim", cfg, resultsFormat
+	if len(cfg.Bin) > 0 {
+		r.Runtime = "proc"
+	}
 	r.HistoryDigest = out.History.Digest()
 	r.Faults = out.Faults
 	r.Unstarted, r.Interrupted = out.Unstarted, out.Interrupted
@@ -43,7 +46,11 @@ func Check(out *Outcome) *reports.Run {
 	}
 
 	verdicts := []checkers.Validity{}
-	for _, c := range workloadSpecs[cfg.Workload].checkers(&cfg) {
+	checks := workloadSpecs[cfg.Workload].checkers(&cfg)
+	if a := cfg.Availability; a != nil {
+		checks = append(checks, stats.Availability(a.Fraction, a.Total))
+	}
+	for _, c := range checks {
 		res := c.Check(out.History)
 		maps.Copy(run.Files, res.Files)
 		r.Checks = append(r.Checks, res)

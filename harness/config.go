@@ -6,7 +6,9 @@ package harness
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -41,6 +43,26 @@ type Config struct {
 	CheckTimeout time.Duration `json:"check_timeout"` // linearizability check budget; past it the verdict is unknown
 
 	Register register.Config `json:"register"`
+	Topology string          `json:"topology,omitempty"` // broadcast: grid, line, tree2, tree3, tree4, total
+
+	// Bin, when set, is the command (path and arguments) of a node binary
+	// speaking Maelstrom's protocol: the run uses real processes in real
+	// time instead of the simulator.
+	Bin []string `json:"bin,omitempty"`
+	// WorkDir is where a process run keeps node data and logs (the run's
+	// results directory).
+	WorkDir     string        `json:"-"`
+	LogStderr   io.Writer     `json:"-"` // also copy node stderr here
+	InitTimeout time.Duration `json:"init_timeout,omitempty"`
+	// Availability, when set, makes availability a checked property: a
+	// fraction of operations that must succeed, or every one with Total.
+	Availability *AvailabilityRequirement `json:"availability,omitempty"`
+}
+
+// AvailabilityRequirement is Maelstrom's --availability.
+type AvailabilityRequirement struct {
+	Fraction float64 `json:"fraction,omitempty"`
+	Total    bool    `json:"total,omitempty"`
 }
 
 // Defaults are Maelstrom's where Maelstrom has one.
@@ -68,8 +90,15 @@ func badf(format string, args ...any) error {
 
 // Validate checks the configuration and fills derived defaults.
 func (c *Config) Validate() error {
-	if c.Node == "" {
+	if c.Node == "" && len(c.Bin) == 0 {
 		return badf("no node strategy given (valid: %s)", strings.Join(catalog.Names(), ", "))
+	}
+	if len(c.Bin) > 0 {
+		for _, k := range c.Nemesis {
+			if strings.HasPrefix(k, "clock") {
+				return badf("the clock nemesis skews simulated clocks; it cannot change a real process's clock (use a reference node in the simulator)")
+			}
+		}
 	}
 	if _, ok := workloadSpecs[c.Workload]; !ok {
 		return badf("unknown workload %q (valid: %s)", c.Workload, strings.Join(WorkloadNames(), ", "))
@@ -112,5 +141,14 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// Name is the run's name in the store: strategy and workload.
-func (c *Config) Name() string { return c.Node + "-" + c.Workload }
+// Name is the run's name in the store: strategy (or binary) and workload.
+func (c *Config) Name() string {
+	node := c.Node
+	if len(c.Bin) > 0 {
+		node = filepath.Base(c.Bin[0])
+		if len(c.Bin) > 2 && c.Bin[1] == "node" {
+			node = c.Bin[2] // ddbbench node <strategy>
+		}
+	}
+	return node + "-" + c.Workload
+}

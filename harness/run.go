@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ddbbench/ddbbench/history"
@@ -11,6 +14,7 @@ import (
 	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/nodes/catalog"
 	"github.com/ddbbench/ddbbench/runtime/network"
+	"github.com/ddbbench/ddbbench/runtime/proc"
 	"github.com/ddbbench/ddbbench/runtime/services"
 	"github.com/ddbbench/ddbbench/runtime/sim"
 	"github.com/ddbbench/ddbbench/workloads"
@@ -43,9 +47,15 @@ type Outcome struct {
 // interrupt checks.
 const progressStep = 250 * time.Millisecond
 
-// Simulate runs cfg in the deterministic simulator. Cancelling ctx stops the
-// run early; what was recorded up to then is returned with Interrupted set.
-func Simulate(ctx context.Context, cfg Config, progress func(Progress)) (*Outcome, error) {
+// Run runs cfg: reference nodes in the deterministic simulator, or, with
+// cfg.Bin, real processes in real time. Cancelling ctx stops the run early;
+// what was recorded up to then is returned with Interrupted set. A run that
+// fails part way (a node misbehaves) returns what it recorded too, with the
+// error.
+func Run(ctx context.Context, cfg Config, progress func(Progress)) (*Outcome, error) {
+	if len(cfg.Bin) > 0 {
+		return run(ctx, cfg, processServers, progress)
+	}
 	strategy, err := catalog.Lookup(cfg.Node)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
@@ -53,10 +63,51 @@ func Simulate(ctx context.Context, cfg Config, progress func(Progress)) (*Outcom
 	return SimulateWith(ctx, cfg, strategy, progress)
 }
 
+// Simulate is Run for a reference strategy in the simulator.
+func Simulate(ctx context.Context, cfg Config, progress func(Progress)) (*Outcome, error) {
+	cfg.Bin = nil
+	return Run(ctx, cfg, progress)
+}
+
 // SimulateWith runs cfg with the given strategy, which need not be in the
 // catalog (tests of a strategy under construction use this).
 func SimulateWith(ctx context.Context, cfg Config, strategy nodes.Strategy, progress func(Progress)) (*Outcome, error) {
 	cfg.Node = strategy.Name
+	return run(ctx, cfg, func(_ *Config, s *sim.Sim, ids []string) (*servers, error) {
+		for _, id := range ids {
+			s.AddServer(id, strategy.New)
+		}
+		return &servers{start: func(context.Context) error { s.Start(); return nil }, close: func() {}}, nil
+	}, progress)
+}
+
+// servers is how a runtime hosts the server nodes: in-process, or as
+// child processes that must be started (init) and reaped.
+type servers struct {
+	start func(ctx context.Context) error
+	close func()
+}
+
+// processServers hosts cfg.Bin as one child process per node, in real time.
+func processServers(cfg *Config, s *sim.Sim, ids []string) (*servers, error) {
+	if cfg.WorkDir == "" {
+		return nil, badf("a process run needs a working directory for node data and logs")
+	}
+	c, err := proc.NewCluster(proc.Config{
+		Command:     cfg.Bin,
+		DataDir:     filepath.Join(cfg.WorkDir, "node-data"),
+		LogDir:      filepath.Join(cfg.WorkDir, "node-logs"),
+		LogStderr:   cfg.LogStderr,
+		InitTimeout: cfg.InitTimeout,
+		ExitIsCrash: slices.ContainsFunc(cfg.Nemesis, func(k string) bool { return strings.HasPrefix(k, "kill") }),
+	}, s, ids)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
+	}
+	return &servers{start: c.Start, close: c.Close}, nil
+}
+
+func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string) (*servers, error), progress func(Progress)) (*Outcome, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -66,12 +117,17 @@ func SimulateWith(ctx context.Context, cfg Config, strategy nodes.Strategy, prog
 		Seed:         cfg.Seed,
 		Network:      network.Config{Latency: cfg.Latency, Dist: dist, Loss: cfg.Loss, Dup: cfg.Dup},
 		LoseUnsynced: cfg.LoseUnsynced,
+		RealTime:     len(cfg.Bin) > 0,
 	})
 	ids := make([]string, cfg.NodeCount)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("n%d", i)
-		s.AddServer(ids[i], strategy.New)
 	}
+	srv, err := host(&cfg, s, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.close()
 	for _, name := range services.Names() {
 		factory, err := services.New(name)
 		if err != nil {
@@ -85,7 +141,6 @@ func SimulateWith(ctx context.Context, cfg Config, strategy nodes.Strategy, prog
 		Rate: cfg.Rate, OpTimeout: cfg.OpTimeout, Nodes: ids,
 	}, cfg.Concurrency, s.Stream("workload"))
 	for _, c := range driver.Clients() {
-		c := c
 		s.AddClient(c.ID(), func() nodes.Node { return c })
 	}
 	nem, err := nemesis.New(cfg.Nemesis, cfg.NemesisInterval, s.Stream("nemesis"))
@@ -96,11 +151,38 @@ func SimulateWith(ctx context.Context, cfg Config, strategy nodes.Strategy, prog
 	stopWatch := watchInterrupt(ctx, s)
 	defer stopWatch()
 
-	s.Start()
-	driver.Start(s)
-	nem.Start(s, cfg.TimeLimit)
-
 	out := &Outcome{Config: cfg}
+	// finish gathers what was recorded, whether the run completed or not.
+	finish := func(runErr error) (*Outcome, error) {
+		nem.HealAll()
+		driver.Abandon()
+		out.History = driver.History()
+		out.Faults = nem.Faults()
+		out.Messages = s.Stats()
+		out.Logs = s.Logs()
+		out.Unstarted = driver.Unstarted
+		out.Duration = s.Now()
+		out.Wall = time.Since(wallStart)
+		if runErr == nil {
+			if nemErr := nem.Err(); nemErr != nil {
+				runErr = fmt.Errorf("nemesis: %w", nemErr)
+			}
+		}
+		return out, runErr
+	}
+	if err := srv.start(ctx); err != nil {
+		if ctx.Err() != nil {
+			out.Interrupted = true
+			return finish(nil)
+		}
+		return finish(err) // results.json still records what went wrong
+	}
+	// The clock starts when the cluster is up: with processes, starting them
+	// takes real time that must not count against the first operations.
+	origin := s.Now()
+	driver.Start(s)
+	nem.Start(s, origin+cfg.TimeLimit)
+
 	completed, okCount := 0, 0
 	driver.OnComplete = func(op *history.Op) {
 		completed++
@@ -110,14 +192,15 @@ func SimulateWith(ctx context.Context, cfg Config, strategy nodes.Strategy, prog
 	}
 	report := func(phase string, limit time.Duration) {
 		if progress != nil {
-			progress(Progress{Phase: phase, Now: s.Now(), TimeLimit: limit, Completed: completed, OK: okCount, Faults: activeKinds(nem.Faults(), s.Now())})
+			now := s.Now()
+			progress(Progress{Phase: phase, Now: now - origin, TimeLimit: limit, Completed: completed, OK: okCount, Faults: activeKinds(nem.Faults(), now)})
 		}
 	}
-	// run advances the simulation to t in steps, reporting progress; it
-	// returns false when the run must end early.
-	run := func(phase string, t, limit time.Duration, until func() bool) (bool, error) {
-		for s.Now() < t {
-			next := min(s.Now()+progressStep, t)
+	// advance runs to origin+t in steps, reporting progress; it returns
+	// false when the run must end early.
+	advance := func(phase string, t, limit time.Duration, until func() bool) (bool, error) {
+		for s.Now() < origin+t {
+			next := min(s.Now()+progressStep, origin+t)
 			if err := s.RunUntil(next); err != nil {
 				if errors.Is(err, sim.ErrInterrupted) {
 					out.Interrupted = true
@@ -133,46 +216,31 @@ func SimulateWith(ctx context.Context, cfg Config, strategy nodes.Strategy, prog
 		return true, nil
 	}
 
-	total := cfg.TimeLimit
-	cont, err := run("main", cfg.TimeLimit, total, nil)
+	cont, err := advance("main", cfg.TimeLimit, cfg.TimeLimit, nil)
 	if err != nil {
-		return nil, err
+		return finish(err)
 	}
 	driver.Stop()
-	if cont {
-		// Jepsen's shape: heal everything, let the cluster recover, then
-		// run the final operations against a healthy cluster.
-		nem.HealAll()
-		if final := workload.Final(); len(final) > 0 {
-			cont, err = run("recovery", cfg.TimeLimit+cfg.Recovery, total+cfg.Recovery, nil)
-			if err != nil {
-				return nil, err
-			}
-			if cont {
-				done := false
-				driver.RunFinal(func() { done = true })
-				rounds := (len(final) + cfg.Concurrency - 1) / cfg.Concurrency
-				deadline := s.Now() + time.Duration(rounds)*cfg.OpTimeout + time.Second
-				if _, err := run("final", deadline, deadline, func() bool { return done }); err != nil {
-					return nil, err
-				}
-			}
-		}
+	if !cont {
+		return finish(nil)
 	}
-	if nemErr := nem.Err(); nemErr != nil {
-		return nil, fmt.Errorf("nemesis: %w", nemErr)
-	}
+	// Jepsen's shape: heal everything, let the cluster recover, then run
+	// the final operations against a healthy cluster.
 	nem.HealAll()
-	driver.Abandon()
-
-	out.History = driver.History()
-	out.Faults = nem.Faults()
-	out.Messages = s.Stats()
-	out.Logs = s.Logs()
-	out.Unstarted = driver.Unstarted
-	out.Duration = s.Now()
-	out.Wall = time.Since(wallStart)
-	return out, nil
+	final := workload.Final()
+	if len(final) == 0 {
+		return finish(nil)
+	}
+	end := cfg.TimeLimit + cfg.Recovery
+	if cont, err = advance("recovery", end, end, nil); err != nil || !cont {
+		return finish(err)
+	}
+	done := false
+	driver.RunFinal(func() { done = true })
+	rounds := (len(final) + cfg.Concurrency - 1) / cfg.Concurrency
+	deadline := end + time.Duration(rounds)*cfg.OpTimeout + time.Second
+	_, err = advance("final", deadline, deadline, func() bool { return done })
+	return finish(err)
 }
 
 // watchInterrupt interrupts s when ctx is cancelled. The simulator checks

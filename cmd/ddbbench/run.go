@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,35 +14,59 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ddbbench/ddbbench/checkers/stats"
 	"github.com/ddbbench/ddbbench/harness"
 	"github.com/ddbbench/ddbbench/reports"
 )
 
-// runFlags are the flags of `ddbbench run`, in the units users type.
+// runFlags are the flags of `ddbbench run` and `ddbbench test`, in the
+// units users type.
 type runFlags struct {
-	node, workload, latencyDist, nemesis, concurrency, mix, keyDist, store string
-	nodeCount, keyCount                                                    int
-	timeLimit, rate, latencyMS, nemesisInterval, opTimeout, recovery       float64
-	loss, dup                                                              float64
-	checkTimeout                                                           time.Duration
-	seed                                                                   int64
-	loseUnsynced, quiet                                                    bool
+	node, runtime, bin, workload, latencyDist, nemesis, concurrency string
+	mix, keyDist, store, availability, topology                     string
+	nodeCount, keyCount                                             int
+	timeLimit, rate, latencyMS, nemesisInterval, opTimeout          float64
+	recovery, loss, dup                                             float64
+	checkTimeout, initTimeout                                       time.Duration
+	seed                                                            int64
+	loseUnsynced, quiet, logStderr                                  bool
 }
 
-func (f *runFlags) register(cmd *cobra.Command) {
+// commandStyle picks a command's defaults: `run` is ddbbench's benchmark
+// with defaults that make the simulator's figures meaningful; `test` takes
+// Maelstrom's defaults so that Maelstrom command lines mean the same thing.
+type commandStyle int
+
+const (
+	runStyle commandStyle = iota
+	maelstromStyle
+)
+
+func (f *runFlags) register(cmd *cobra.Command, style commandStyle) {
 	d := harness.Defaults()
+	workload, latency, concurrency := d.Workload, 5.0, "2n"
+	if style == maelstromStyle {
+		workload, latency, concurrency = "lin-kv", 0, "1n"
+	}
 	fs := cmd.Flags()
-	fs.StringVar(&f.node, "node", "", "reference strategy to run (see `ddbbench list`)")
-	fs.StringVarP(&f.workload, "workload", "w", d.Workload, "workload to run")
+	if style == runStyle {
+		fs.StringVar(&f.node, "node", "", "reference strategy to run (see `ddbbench list`)")
+		fs.StringVar(&f.runtime, "runtime", "sim", "sim: the deterministic simulator; proc: each node a real process (`ddbbench node NAME`, or --bin)")
+	}
+	fs.StringVar(&f.bin, "bin", "", "node binary speaking Maelstrom's protocol; arguments after the flags go to it (runs real processes)")
+	fs.StringVarP(&f.workload, "workload", "w", workload, "workload to run (see `ddbbench list`)")
 	fs.IntVar(&f.nodeCount, "node-count", d.NodeCount, "number of server nodes, n0..n{N-1}")
 	fs.Float64Var(&f.timeLimit, "time-limit", d.TimeLimit.Seconds(), "seconds of load (virtual seconds in the simulator)")
 	fs.Float64Var(&f.rate, "rate", d.Rate, "operations per second across all clients, open loop")
-	fs.StringVar(&f.concurrency, "concurrency", "2n", "number of clients: a count, or a multiple of the node count like 2n")
-	fs.Float64Var(&f.latencyMS, "latency", 5, "mean network latency between nodes, in ms (Maelstrom's default is 0, which makes every protocol cost nothing in the simulator)")
+	fs.StringVar(&f.concurrency, "concurrency", concurrency, "number of clients: a count, or a multiple of the node count like 2n")
+	fs.Float64Var(&f.latencyMS, "latency", latency, "mean network latency between nodes, in ms")
 	fs.StringVar(&f.latencyDist, "latency-dist", d.LatencyDist, "latency distribution: constant, uniform or exponential")
 	fs.StringVar(&f.nemesis, "nemesis", "none", "comma-separated faults to inject (see `ddbbench list`)")
 	fs.Float64Var(&f.nemesisInterval, "nemesis-interval", d.NemesisInterval.Seconds(), "seconds between a fault's start and stop, and between faults")
-	fs.Int64Var(&f.seed, "seed", 0, "seed for every random choice; the same seed gives the same history (default: random, and printed)")
+	fs.StringVar(&f.availability, "availability", "", "fraction of operations that must succeed (0 to 1), or total; unset: not checked")
+	fs.StringVar(&f.topology, "topology", "grid", "broadcast workload: grid, line, tree2, tree3, tree4 or total")
+	fs.BoolVar(&f.logStderr, "log-stderr", false, "copy node processes' stderr to the terminal (it always goes to node-logs/)")
+	fs.Int64Var(&f.seed, "seed", 0, "seed for every random choice; the same seed gives the same history in the simulator (default: random, and printed)")
 	fs.StringVar(&f.store, "store", "store", "directory that keeps every run's results")
 	fs.IntVar(&f.keyCount, "key-count", d.Register.Keys, "register workload: number of keys")
 	fs.StringVar(&f.mix, "mix", "1:1:1", "register workload: read:write:cas weights")
@@ -50,23 +75,45 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fs.Float64Var(&f.recovery, "recovery", d.Recovery.Seconds(), "seconds of quiet after healing, before the final reads")
 	fs.Float64Var(&f.loss, "loss", 0, "probability a message between nodes is lost")
 	fs.Float64Var(&f.dup, "dup", 0, "probability a message between nodes is delivered twice")
-	fs.BoolVar(&f.loseUnsynced, "lose-unsynced", false, "a killed node also loses store writes it did not sync")
+	fs.BoolVar(&f.loseUnsynced, "lose-unsynced", false, "a killed simulated node also loses store writes it did not sync")
 	fs.DurationVar(&f.checkTimeout, "check-timeout", d.CheckTimeout, "time budget for the linearizability check; past it the verdict is unknown")
+	fs.DurationVar(&f.initTimeout, "init-timeout", 10*time.Second, "how long a node process may take to answer init")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line")
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
-// config turns flags into a harness configuration.
-func (f *runFlags) config(cmd *cobra.Command) (harness.Config, error) {
+// config turns flags (and the binary's arguments) into a harness
+// configuration.
+func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (harness.Config, error) {
 	c := harness.Defaults()
 	c.Node, c.Workload, c.NodeCount = f.node, f.workload, f.nodeCount
 	c.TimeLimit, c.Rate = seconds(f.timeLimit), f.rate
 	c.Latency, c.LatencyDist = time.Duration(f.latencyMS*float64(time.Millisecond)), f.latencyDist
 	c.NemesisInterval, c.OpTimeout, c.Recovery = seconds(f.nemesisInterval), seconds(f.opTimeout), seconds(f.recovery)
 	c.Loss, c.Dup, c.LoseUnsynced, c.CheckTimeout = f.loss, f.dup, f.loseUnsynced, f.checkTimeout
-	if c.Node == "" {
-		return c, fmt.Errorf("%w: --node is required (see `ddbbench list`)", harness.ErrBadConfig)
+	c.InitTimeout, c.Topology = f.initTimeout, f.topology
+	if f.logStderr {
+		c.LogStderr = cmd.ErrOrStderr()
+	}
+	switch {
+	case f.bin != "":
+		c.Bin = append([]string{f.bin}, binArgs...)
+	case len(binArgs) > 0:
+		return c, fmt.Errorf("%w: unexpected arguments %q (arguments for a node binary follow --bin PATH)", harness.ErrBadConfig, binArgs)
+	case f.runtime == "proc":
+		if c.Node == "" {
+			return c, fmt.Errorf("%w: --runtime proc needs --node or --bin", harness.ErrBadConfig)
+		}
+		self, err := os.Executable()
+		if err != nil {
+			return c, err
+		}
+		c.Bin = []string{self, "node", c.Node}
+	case f.runtime != "" && f.runtime != "sim":
+		return c, fmt.Errorf("%w: --runtime must be sim or proc, got %q", harness.ErrBadConfig, f.runtime)
+	case c.Node == "":
+		return c, fmt.Errorf("%w: say which node to test: --node NAME (see `ddbbench list`) or --bin PATH", harness.ErrBadConfig)
 	}
 	for _, k := range strings.Split(f.nemesis, ",") {
 		if k = strings.TrimSpace(k); k != "" && k != "none" {
@@ -78,6 +125,13 @@ func (f *runFlags) config(cmd *cobra.Command) (harness.Config, error) {
 		return c, err
 	}
 	c.Concurrency = n
+	if f.availability != "" {
+		frac, total, err := stats.ParseAvailability(f.availability)
+		if err != nil {
+			return c, fmt.Errorf("%w: --availability: %v", harness.ErrBadConfig, err)
+		}
+		c.Availability = &harness.AvailabilityRequirement{Fraction: frac, Total: total}
+	}
 	c.Register.Keys = f.keyCount
 	if c.Register.Reads, c.Register.Writes, c.Register.CASes, err = parseMix(f.mix); err != nil {
 		return c, err
@@ -93,7 +147,7 @@ func (f *runFlags) config(cmd *cobra.Command) (harness.Config, error) {
 	if !cmd.Flags().Changed("seed") {
 		c.Seed = time.Now().UnixNano() % 1_000_000_000
 	}
-	return c, c.Validate()
+	return c, nil
 }
 
 // parseConcurrency accepts Maelstrom's forms: "10" or "2n" (twice the nodes).
@@ -128,53 +182,100 @@ func newRunCmd() *cobra.Command {
 	var f runFlags
 	cmd := &cobra.Command{
 		Use:   "run --node NAME [flags]",
-		Short: "Run one test of a reference strategy in the simulator",
+		Short: "Run one test of a reference strategy (or any node binary)",
 		Long: `Run one test: start --node-count nodes of the strategy in the deterministic
 simulator, drive the workload at --rate operations per second for --time-limit
 seconds while the nemesis injects faults, heal, wait --recovery seconds, run
 the final reads, then check the history and write the results.
 
+With --runtime proc each node is a real process (ddbbench node NAME), and with
+--bin PATH [ARGS...] any binary speaking Maelstrom's protocol is tested.
+
 Example:
   ddbbench run --node single -w register --node-count 3 --time-limit 30 --rate 200 --seed 7`,
-		Args: cobra.NoArgs,
-		RunE: started(func(cmd *cobra.Command, _ []string) error {
-			cfg, err := f.config(cmd)
+		RunE: started(func(cmd *cobra.Command, args []string) error {
+			cfg, err := f.config(cmd, args)
 			if err != nil {
 				return err
 			}
 			return runAndReport(cmd.Context(), cfg, f.store, f.quiet, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		}),
 	}
-	f.register(cmd)
+	f.register(cmd, runStyle)
+	return cmd
+}
+
+func newTestCmd() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "test -w WORKLOAD --bin PATH [ARGS...] [flags]",
+		Short: "Test a node binary, with maelstrom test's flags and defaults",
+		Long: `Test a node binary that speaks Maelstrom's protocol, in any language: a drop-in
+for 'maelstrom test'. Each node is a child process; messages between them go
+through ddbbench's network model (latency, loss, partitions) in real time.
+
+Maelstrom's flags mean the same here, with the same defaults, so a command
+line from Maelstrom's documentation or the Gossip Glomers challenges works
+after replacing 'maelstrom' with 'ddbbench'.
+
+Examples:
+  ddbbench test -w echo --bin ./echo.py --node-count 1 --time-limit 10
+  ddbbench test -w unique-ids --bin ./ids --time-limit 30 --rate 1000 --node-count 3 --availability total --nemesis partition
+  ddbbench test -w lin-kv --bin bin/ddbbench node raft --node-count 3 --time-limit 20 --nemesis partition`,
+		RunE: started(func(cmd *cobra.Command, args []string) error {
+			cfg, err := f.config(cmd, args)
+			if err != nil {
+				return err
+			}
+			if len(cfg.Bin) == 0 {
+				return fmt.Errorf("%w: expected a --bin PATH_TO_BINARY to test", harness.ErrBadConfig)
+			}
+			return runAndReport(cmd.Context(), cfg, f.store, f.quiet, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		}),
+	}
+	f.register(cmd, maelstromStyle)
 	return cmd
 }
 
 // runAndReport runs cfg, writes its results and turns the verdict into the
 // exit code. Ctrl-C stops the run; what it recorded is still checked and
-// written.
+// written, and so is what a run that failed part way recorded.
 func runAndReport(ctx context.Context, cfg harness.Config, store string, quiet bool, stdout, stderr io.Writer) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	startedAt := time.Now()
-	bar := newProgressLine(stderr, quiet)
-	out, err := harness.Simulate(ctx, cfg, bar.update)
-	bar.done()
-	if err != nil {
+	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	startedAt := time.Now()
 	dir, err := reports.NewRunDir(store, cfg.Name(), startedAt)
 	if err != nil {
 		return &exitError{code: exitInternal, err: err}
 	}
+	cfg.WorkDir = dir
+	bar := newProgressLine(stderr, quiet)
+	out, runErr := harness.Run(ctx, cfg, bar.update)
+	bar.done()
+	if out == nil {
+		if runErr == nil {
+			runErr = errors.New("run produced no outcome")
+		}
+		return runErr
+	}
 	run := harness.Check(out)
 	run.Results.StartedAt = startedAt.UTC().Format(time.RFC3339)
+	if runErr != nil {
+		run.Results.Error = runErr.Error()
+	}
 	if err := reports.Write(dir, run); err != nil {
 		return &exitError{code: exitInternal, err: fmt.Errorf("writing results to %s: %w", dir, err)}
 	}
 	fmt.Fprint(stdout, reports.Summary(&run.Results, dir))
+	if runErr != nil {
+		return &exitError{code: exitInternal, err: runErr}
+	}
 	return verdictExit(run.Results.Valid.ExitCode())
 }
 

@@ -19,10 +19,13 @@ type Config struct {
 	// Zipf chooses keys with a Zipf distribution (a few hot keys) instead of
 	// uniformly.
 	Zipf bool
+	// FinalReads reads every key once after the cluster has healed and
+	// recovered. Maelstrom's lin-kv has no such phase.
+	FinalReads bool
 }
 
-// DefaultConfig is ten keys, uniformly chosen, with an even mix.
-func DefaultConfig() Config { return Config{Keys: 10, Reads: 1, Writes: 1, CASes: 1} }
+// DefaultConfig is ten keys, uniformly chosen, an even mix, final reads.
+func DefaultConfig() Config { return Config{Keys: 10, Reads: 1, Writes: 1, CASes: 1, FinalReads: true} }
 
 // Validate reports a config that cannot generate load.
 func (c Config) Validate() error {
@@ -91,6 +94,9 @@ func (w *Workload) Generate(rng *rand.Rand) *history.Op {
 
 // Final reads every key once, after recovery.
 func (w *Workload) Final() []*history.Op {
+	if !w.cfg.FinalReads {
+		return nil
+	}
 	ops := make([]*history.Op, w.cfg.Keys)
 	for k := range ops {
 		ops[k] = &history.Op{F: "read", Key: strconv.Itoa(k)}
