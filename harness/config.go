@@ -100,8 +100,14 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
-	if _, ok := workloadSpecs[c.Workload]; !ok {
+	spec, ok := workloadSpecs[c.Workload]
+	if !ok {
 		return badf("unknown workload %q (valid: %s)", c.Workload, strings.Join(WorkloadNames(), ", "))
+	}
+	if spec.validate != nil {
+		if err := spec.validate(c); err != nil {
+			return badf("%v", err)
+		}
 	}
 	if _, err := network.ParseDist(c.LatencyDist); err != nil {
 		return badf("%v", err)

@@ -142,3 +142,19 @@ func BenchmarkSixtySecondRun(b *testing.B) {
 		b.ReportMetric(float64(out.Messages.Total())/out.Wall.Seconds(), "msgs/s")
 	}
 }
+
+// BenchmarkSixtySecondRunChecked is the standard run including the
+// linearizability check and results assembly: what a user waits for.
+func BenchmarkSixtySecondRunChecked(b *testing.B) {
+	c := Defaults()
+	c.Node, c.NodeCount, c.TimeLimit, c.Rate, c.Latency, c.Seed = "single", 5, 60*time.Second, 1000, 5*time.Millisecond, 1
+	for b.Loop() {
+		out, err := Simulate(context.Background(), c, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if v := Check(out).Results.Valid; v != checkers.Valid {
+			b.Fatalf("verdict %v", v)
+		}
+	}
+}

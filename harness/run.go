@@ -236,9 +236,11 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 		return finish(err)
 	}
 	done := false
-	driver.RunFinal(func() { done = true })
+	driver.RunFinal(final, func() { done = true })
+	// Every final op answers or times out within OpTimeout; a workload that
+	// follows up on what it reads (kafka) gets Maelstrom's 10 s more.
 	rounds := (len(final) + cfg.Concurrency - 1) / cfg.Concurrency
-	deadline := end + time.Duration(rounds)*cfg.OpTimeout + time.Second
+	deadline := end + time.Duration(rounds)*cfg.OpTimeout + 10*time.Second
 	_, err = advance("final", deadline, deadline, func() bool { return done })
 	return finish(err)
 }

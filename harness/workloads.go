@@ -6,7 +6,14 @@ import (
 	"github.com/ddbbench/ddbbench/checkers"
 	"github.com/ddbbench/ddbbench/checkers/linearizable"
 	"github.com/ddbbench/ddbbench/workloads"
+	"github.com/ddbbench/ddbbench/workloads/broadcast"
+	"github.com/ddbbench/ddbbench/workloads/echo"
+	"github.com/ddbbench/ddbbench/workloads/gcounter"
+	"github.com/ddbbench/ddbbench/workloads/gset"
+	"github.com/ddbbench/ddbbench/workloads/kafka"
+	"github.com/ddbbench/ddbbench/workloads/pncounter"
 	"github.com/ddbbench/ddbbench/workloads/register"
+	"github.com/ddbbench/ddbbench/workloads/uniqueids"
 )
 
 // workloadSpec pairs a workload with the checkers that judge its history.
@@ -14,6 +21,18 @@ type workloadSpec struct {
 	summary  string
 	build    func(c *Config) workloads.Workload
 	checkers func(c *Config) []checkers.Checker
+	validate func(c *Config) error // nil: nothing to check
+}
+
+// maelstromSpec describes one of Maelstrom's workloads, whose packages share
+// the shape New(cfg), Checkers(cfg) and Config.Validate.
+func maelstromSpec[C interface{ Validate() error }, W workloads.Workload](summary string, config func(c *Config) C, build func(C) W, check func(C) []checkers.Checker) workloadSpec {
+	return workloadSpec{
+		summary:  summary,
+		build:    func(c *Config) workloads.Workload { return build(config(c)) },
+		checkers: func(c *Config) []checkers.Checker { return check(config(c)) },
+		validate: func(c *Config) error { return config(c).Validate() },
+	}
 }
 
 var workloadSpecs = map[string]workloadSpec{
@@ -27,6 +46,26 @@ var workloadSpecs = map[string]workloadSpec{
 		checkers: registerSpec.checkers,
 	},
 	"register": registerSpec,
+	"echo": maelstromSpec("Maelstrom's echo: every reply echoes its request",
+		func(*Config) echo.Config { return echo.DefaultConfig() }, echo.New, echo.Checkers),
+	"unique-ids": maelstromSpec("Maelstrom's unique-ids: every generated id is distinct",
+		func(*Config) uniqueids.Config { return uniqueids.DefaultConfig() }, uniqueids.New, uniqueids.Checkers),
+	"broadcast": maelstromSpec("Maelstrom's broadcast: every acknowledged message reaches every node (--topology)",
+		func(c *Config) broadcast.Config {
+			b := broadcast.DefaultConfig()
+			if c.Topology != "" {
+				b.Topology = c.Topology
+			}
+			return b
+		}, broadcast.New, broadcast.Checkers),
+	"g-set": maelstromSpec("Maelstrom's g-set: a grow-only set; acknowledged adds appear in final reads",
+		func(*Config) gset.Config { return gset.DefaultConfig() }, gset.New, gset.Checkers),
+	"g-counter": maelstromSpec("Maelstrom's g-counter: final reads equal the acknowledged adds plus some indefinite ones",
+		func(*Config) gcounter.Config { return gcounter.DefaultConfig() }, gcounter.New, gcounter.Checkers),
+	"pn-counter": maelstromSpec("Maelstrom's pn-counter: a counter with increments and decrements",
+		func(*Config) pncounter.Config { return pncounter.DefaultConfig() }, pncounter.New, pncounter.Checkers),
+	"kafka": maelstromSpec("Maelstrom's kafka: replicated logs; lost writes, offset and poll anomalies",
+		func(*Config) kafka.Config { return kafka.DefaultConfig() }, kafka.New, kafka.Checkers),
 }
 
 var registerSpec = workloadSpec{

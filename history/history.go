@@ -4,6 +4,7 @@ package history
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -88,7 +89,7 @@ func (h History) Digest() string {
 }
 
 // ReadJSONL reads a history written by WriteJSONL. Values come back as
-// generic JSON values (float64, []any, map[string]any).
+// generic JSON values (json.Number, []any, map[string]any).
 func ReadJSONL(r io.Reader) (History, error) {
 	var h History
 	sc := bufio.NewScanner(r)
@@ -98,7 +99,9 @@ func ReadJSONL(r io.Reader) (History, error) {
 			continue
 		}
 		op := new(Op)
-		if err := json.Unmarshal(sc.Bytes(), op); err != nil {
+		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+		dec.UseNumber() // ids past 2^53 must not collapse into one float
+		if err := dec.Decode(op); err != nil {
 			return nil, fmt.Errorf("history line %d: %w", line, err)
 		}
 		h = append(h, op)

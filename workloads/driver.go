@@ -125,10 +125,10 @@ func (d *Driver) scheduleArrival() {
 	})
 }
 
-// RunFinal issues the workload's final operations, spread over the clients,
-// and calls done once all of them have completed.
-func (d *Driver) RunFinal(done func()) {
-	ops := d.w.Final()
+// RunFinal issues final operations (the workload's Final), spread over the
+// clients, and calls done once all of them, and any a FinalFollower adds,
+// have completed.
+func (d *Driver) RunFinal(ops []*history.Op, done func()) {
 	for _, op := range ops {
 		op.Final = true
 		op.Intended = int64(d.sched.Now())
@@ -212,10 +212,16 @@ func (c *Client) invoke(op *history.Op) {
 	c.seq++
 	seq := c.seq
 	d.outstanding++
-	op.Process, op.Client, op.Node = c.process, c.id, c.node
+	// A workload may aim an operation at a node (final reads on every
+	// node); otherwise it goes to the client's own node.
+	node := c.node
+	if op.Node != "" {
+		node = op.Node
+	}
+	op.Process, op.Client, op.Node = c.process, c.id, node
 	op.Invoke = int64(d.sched.Now())
 	typ, body := d.w.Request(op)
-	c.env.RPC(c.node, typ, body, d.cfg.OpTimeout, func(resp maelstrom.Msg, err error) {
+	c.env.RPC(node, typ, body, d.cfg.OpTimeout, func(resp maelstrom.Msg, err error) {
 		if c.busy != op || c.seq != seq {
 			return
 		}
@@ -260,6 +266,12 @@ func (c *Client) finish(op *history.Op, outcome history.Outcome, err *history.Er
 	}
 	if d.OnComplete != nil {
 		d.OnComplete(op)
+	}
+	if f, ok := d.w.(FinalFollower); ok && op.Final {
+		for _, next := range f.FollowFinal(op) {
+			next.Final, next.Intended = true, int64(d.sched.Now())
+			d.backlog = append(d.backlog, next)
+		}
 	}
 	d.sched.After(Turnaround, d.dispatch)
 	d.checkFinalDone()

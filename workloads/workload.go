@@ -52,3 +52,11 @@ type Scheduler interface {
 	Now() time.Duration
 	After(d time.Duration, f func())
 }
+
+// FinalFollower is implemented by workloads whose final phase depends on
+// what it reads, as kafka polls each key until it has caught up. After each
+// final operation completes (whatever its outcome), the driver queues the
+// operations FollowFinal returns as further final operations.
+type FinalFollower interface {
+	FollowFinal(op *history.Op) []*history.Op
+}

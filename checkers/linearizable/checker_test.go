@@ -434,7 +434,7 @@ func TestMalformedIsUnknown(t *testing.T) {
 	}
 }
 
-// Histories reloaded from history.jsonl carry float64s and []any; the
+// Histories reloaded from history.jsonl carry json.Numbers and []any; the
 // verdict must not change.
 func TestJSONRoundTrip(t *testing.T) {
 	for _, tc := range []struct {
@@ -452,8 +452,8 @@ func TestJSONRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, isFloat := reloaded[0].Value.(float64); !isFloat {
-			t.Fatalf("reloaded value is %T; the test needs float64", reloaded[0].Value)
+		if _, isNumber := reloaded[0].Value.(json.Number); !isNumber {
+			t.Fatalf("reloaded value is %T; the test needs json.Number", reloaded[0].Value)
 		}
 		if got := check(t, reloaded).Valid; got != tc.want {
 			t.Errorf("reloaded verdict %s, want %s", got, tc.want)

@@ -1,0 +1,5 @@
+package echo
+
+import "github.com/ddbbench/ddbbench/checkers"
+
+var _ checkers.Checker = (*Checker)(nil)

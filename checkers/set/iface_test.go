@@ -1,0 +1,5 @@
+package set
+
+import "github.com/ddbbench/ddbbench/checkers"
+
+var _ checkers.Checker = (*Checker)(nil)

@@ -1,0 +1,5 @@
+package echo
+
+import "github.com/ddbbench/ddbbench/workloads"
+
+var _ workloads.Workload = (*Workload)(nil)
