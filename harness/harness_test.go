@@ -158,3 +158,17 @@ func BenchmarkSixtySecondRunChecked(b *testing.B) {
 		}
 	}
 }
+
+// Duplicated messages must not make the owner re-apply a forwarded write
+// after a newer one: single executes forwarded requests at most once.
+// Without that, every one of these seeds is caught.
+func TestSingleSurvivesDuplication(t *testing.T) {
+	for seed := int64(1); seed <= 3; seed++ {
+		c := config("single", seed)
+		c.TimeLimit, c.Rate, c.Register.Keys, c.LatencyDist = 60*time.Second, 300, 3, "exponential"
+		c.Nemesis, c.NemesisInterval, c.Latency = []string{"packet-dup"}, 5*time.Second, 5*time.Millisecond
+		if r := Check(simulate(t, c)).Results; r.Valid != checkers.Valid {
+			t.Fatalf("seed %d: %v: %+v", seed, r.Valid, r.Checks)
+		}
+	}
+}

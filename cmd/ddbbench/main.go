@@ -91,6 +91,6 @@ Exit codes: 0 valid, 1 invalid, 2 unknown, 254 bad arguments, 255 internal error
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see %s --help)", err, cmd.CommandPath())
 	})
-	root.AddCommand(newRunCmd(), newTestCmd(), newListCmd(), newNodeCmd())
+	root.AddCommand(newRunCmd(), newTestCmd(), newSuiteCmd(), newListCmd(), newNodeCmd())
 	return root
 }

@@ -11,9 +11,9 @@ import (
 )
 
 var strategies = []nodes.Strategy{
-	{Name: "single", Group: "replication", New: single.New,
+	{Name: "single", Group: "replication", New: single.New, Expect: single.Expect,
 		Summary: "one copy on n0, synced before acknowledging; other nodes forward to it"},
-	{Name: "local", Group: "control", New: local.New,
+	{Name: "local", Group: "control", New: local.New, Expect: local.Expect,
 		Summary: "negative control: each node serves its own unreplicated copy (not linearizable)"},
 }
 

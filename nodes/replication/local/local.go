@@ -13,6 +13,12 @@ import (
 	"github.com/ddbbench/ddbbench/nodes/kvstate"
 )
 
+// Expect: caught under every fault, faults or not, because it is wrong
+// without them.
+var Expect = []nodes.Expectation{
+	{Nemesis: "none", Safe: false, Reason: "a write through one node is invisible to reads through another", Reference: "Herlihy & Wing, Linearizability (1990): reads must see every completed write"},
+}
+
 // Node is one node with its own unreplicated copy.
 type Node struct {
 	env   nodes.Env

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ddbbench/ddbbench/harness"
+	"github.com/ddbbench/ddbbench/nodes"
+	"github.com/ddbbench/ddbbench/nodes/catalog"
+	"github.com/ddbbench/ddbbench/reports"
+	"github.com/ddbbench/ddbbench/suite"
+)
+
+func newSuiteCmd() *cobra.Command {
+	var (
+		seeds, nodeCount, parallel                     int
+		timeLimit, rate, latencyMS, interval, recovery float64
+		nemeses, only, store                           string
+		firstSeed                                      int64
+		quiet                                          bool
+	)
+	cmd := &cobra.Command{
+		Use:   "suite GROUP",
+		Short: "Run every strategy of a group under every nemesis and compare with the literature",
+		Long: `Run every strategy of GROUP (replication) under each nemesis for --seeds seeds,
+in parallel up to the core count, and print a matrix: for each strategy and
+nemesis the verdict (valid in all seeds, or the first seed that failed and
+the anomaly), availability, p50/p99 latency and messages per operation.
+
+Each strategy declares its expected verdict per nemesis, with the reason and
+a reference. The suite exits 1 when an observation contradicts an
+expectation: a safe strategy that failed, or an unsafe one that was not
+caught in any seed. The matrix is written as Markdown and JSON to the store.
+
+Example:
+  ddbbench suite replication --seeds 2 --time-limit 20`,
+		Args: cobra.ExactArgs(1),
+		RunE: started(func(cmd *cobra.Command, args []string) error {
+			var strategies []nodes.Strategy
+			for _, s := range catalog.All() {
+				if s.Group == args[0] && (only == "" || contains(strings.Split(only, ","), s.Name)) {
+					strategies = append(strategies, s)
+				}
+			}
+			if len(strategies) == 0 {
+				return fmt.Errorf("%w: no strategies in group %q (groups: %s)", harness.ErrBadConfig, args[0], strings.Join(groups(), ", "))
+			}
+			base := harness.Defaults()
+			base.NodeCount, base.Rate = nodeCount, rate
+			base.TimeLimit, base.NemesisInterval, base.Recovery = seconds(timeLimit), seconds(interval), seconds(recovery)
+			base.Latency = time.Duration(latencyMS * float64(time.Millisecond))
+			base.OpTimeout = time.Second
+			var nems []string
+			for _, n := range strings.Split(nemeses, ",") {
+				if n = strings.TrimSpace(n); n != "" {
+					nems = append(nems, n)
+				}
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			bar := newProgressLine(cmd.ErrOrStderr(), quiet)
+			m, err := suite.Execute(ctx, suite.Config{
+				Strategies: strategies, Nemeses: nems, Seeds: seeds, FirstSeed: firstSeed, Base: base, Parallel: parallel,
+			}, func(done, total int) {
+				bar.update(harness.Progress{Phase: "suite", Now: time.Duration(done) * time.Second, TimeLimit: time.Duration(total) * time.Second, Completed: done})
+			})
+			bar.done()
+			if err != nil {
+				return err
+			}
+			dir, err := reports.NewRunDir(store, "suite-"+args[0], time.Now())
+			if err != nil {
+				return &exitError{code: exitInternal, err: err}
+			}
+			md := m.Markdown()
+			js, err := json.MarshalIndent(m, "", "  ")
+			if err != nil {
+				return &exitError{code: exitInternal, err: err}
+			}
+			expected := suite.ExpectedMarkdown(strategies, m.Nemeses)
+			for name, data := range map[string][]byte{"matrix.md": []byte(md), "matrix.json": js, "expected.md": []byte(expected)} {
+				if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+					return &exitError{code: exitInternal, err: err}
+				}
+			}
+			fmt.Fprint(cmd.OutOrStdout(), md)
+			fmt.Fprintf(cmd.OutOrStdout(), "results: %s\n", dir)
+			if m.Disagree > 0 {
+				return &exitError{code: exitInvalid, err: fmt.Errorf("%d cells contradict their strategy's expected verdict", m.Disagree)}
+			}
+			return nil
+		}),
+	}
+	fs := cmd.Flags()
+	fs.IntVar(&seeds, "seeds", 2, "seeds per strategy and nemesis (1, 2, ...)")
+	fs.Int64Var(&firstSeed, "first-seed", 1, "the first seed; the others follow it")
+	fs.StringVar(&nemeses, "nemesis", strings.Join(suite.DefaultNemeses, ","), "comma-separated nemeses; none is the fault-free baseline")
+	fs.StringVar(&only, "node", "", "comma-separated strategies of the group to run (default: all)")
+	fs.IntVar(&nodeCount, "node-count", 5, "server nodes per run")
+	fs.Float64Var(&timeLimit, "time-limit", 30, "virtual seconds of load per run")
+	fs.Float64Var(&rate, "rate", 100, "operations per second")
+	fs.Float64Var(&latencyMS, "latency", 5, "mean network latency between nodes, in ms")
+	fs.Float64Var(&interval, "nemesis-interval", 5, "seconds between a fault's start and stop")
+	fs.Float64Var(&recovery, "recovery", 10, "seconds of quiet after healing, before final reads")
+	fs.IntVar(&parallel, "parallel", 0, "runs at once (default: one per core)")
+	fs.StringVar(&store, "store", "store", "directory that keeps results")
+	fs.BoolVarP(&quiet, "quiet", "q", false, "no progress line")
+	return cmd
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if strings.TrimSpace(x) == s {
+			return true
+		}
+	}
+	return false
+}
+
+func groups() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range catalog.All() {
+		if !seen[s.Group] {
+			seen[s.Group] = true
+			out = append(out, s.Group)
+		}
+	}
+	return out
+}

@@ -1,0 +1,244 @@
+// Package suite runs a group of strategies against a set of nemeses over
+// several seeds and compares what it observed with what each strategy's
+// literature says it should do.
+package suite
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/ddbbench/ddbbench/checkers"
+	"github.com/ddbbench/ddbbench/harness"
+	"github.com/ddbbench/ddbbench/nodes"
+)
+
+// DefaultNemeses are the faults a suite runs when not told otherwise.
+var DefaultNemeses = []string{"none", "partition", "kill", "pause", "packet", "clock"}
+
+// Config is a suite: every strategy under every nemesis, for Seeds seeds.
+type Config struct {
+	Strategies []nodes.Strategy
+	Nemeses    []string
+	Seeds      int
+	FirstSeed  int64
+	// Base is the run configuration every cell starts from; the suite sets
+	// Nemesis and Seed.
+	Base     harness.Config
+	Parallel int // concurrent runs; 0 means one per core
+}
+
+// Run is one seed of one cell.
+type Run struct {
+	Seed         int64             `json:"seed"`
+	Valid        checkers.Validity `json:"valid"`
+	Anomaly      string            `json:"anomaly,omitempty"` // the failing checker's summary
+	Availability float64           `json:"availability"`
+	P50          float64           `json:"p50_ms"`
+	P99          float64           `json:"p99_ms"`
+	MsgsPerOp    float64           `json:"msgs_per_op"`
+	ServerPerOp  float64           `json:"server_msgs_per_op"`
+	Error        string            `json:"error,omitempty"`
+}
+
+// Cell is one strategy under one nemesis, over every seed.
+type Cell struct {
+	Strategy string             `json:"strategy"`
+	Nemesis  string             `json:"nemesis"`
+	Expected *nodes.Expectation `json:"expected,omitempty"`
+	Runs     []Run              `json:"runs"`
+
+	// Observed is invalid if any seed was, else unknown if any was, else
+	// valid; FirstFailure is the first seed behind a non-valid verdict.
+	Observed     checkers.Validity `json:"observed"`
+	FirstFailure *Run              `json:"first_failure,omitempty"`
+	// Means over the seeds.
+	Availability float64 `json:"availability"`
+	P50          float64 `json:"p50_ms"`
+	P99          float64 `json:"p99_ms"`
+	MsgsPerOp    float64 `json:"msgs_per_op"`
+	ServerPerOp  float64 `json:"server_msgs_per_op"`
+	// Agrees is false when the observation contradicts the expectation.
+	Agrees bool   `json:"agrees"`
+	Note   string `json:"note,omitempty"`
+}
+
+// Matrix is a finished suite.
+type Matrix struct {
+	Strategies []string      `json:"strategies"`
+	Nemeses    []string      `json:"nemeses"`
+	Seeds      int           `json:"seeds"`
+	Config     any           `json:"config"`
+	Cells      []*Cell       `json:"cells"`
+	Wall       time.Duration `json:"wall_ns"`
+	Disagree   int           `json:"disagreements"`
+}
+
+// Cell returns the cell for a strategy and nemesis, or nil.
+func (m *Matrix) Cell(strategy, nemesis string) *Cell {
+	for _, c := range m.Cells {
+		if c.Strategy == strategy && c.Nemesis == nemesis {
+			return c
+		}
+	}
+	return nil
+}
+
+// Execute runs the suite. progress, when set, is called after each run
+// (from one goroutine at a time) with the number done and the total.
+func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*Matrix, error) {
+	if cfg.Seeds < 1 {
+		return nil, fmt.Errorf("%w: --seeds must be at least 1", harness.ErrBadConfig)
+	}
+	if len(cfg.Nemeses) == 0 {
+		cfg.Nemeses = DefaultNemeses
+	}
+	if cfg.FirstSeed == 0 {
+		cfg.FirstSeed = 1
+	}
+	parallel := cfg.Parallel
+	if parallel <= 0 {
+		parallel = runtime.NumCPU()
+	}
+	start := time.Now()
+	m := &Matrix{Nemeses: cfg.Nemeses, Seeds: cfg.Seeds, Config: cfg.Base}
+	type job struct {
+		cell *Cell
+		slot int
+		cfg  harness.Config
+		s    nodes.Strategy
+	}
+	var jobs []job
+	for _, s := range cfg.Strategies {
+		m.Strategies = append(m.Strategies, s.Name)
+		for _, nem := range cfg.Nemeses {
+			cell := &Cell{Strategy: s.Name, Nemesis: nem, Expected: expectation(s, nem), Runs: make([]Run, cfg.Seeds)}
+			m.Cells = append(m.Cells, cell)
+			for i := range cfg.Seeds {
+				c := cfg.Base
+				c.Nemesis = nil
+				if nem != "none" {
+					c.Nemesis = []string{nem}
+				}
+				c.Seed = cfg.FirstSeed + int64(i)
+				c.Node = s.Name
+				if err := c.Validate(); err != nil {
+					return nil, err
+				}
+				jobs = append(jobs, job{cell: cell, slot: i, cfg: c, s: s})
+			}
+		}
+	}
+
+	var (
+		mu   sync.Mutex
+		done int
+		wg   sync.WaitGroup
+		next = make(chan job)
+	)
+	for range parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				r := runOne(ctx, j.cfg, j.s)
+				mu.Lock()
+				j.cell.Runs[j.slot] = r
+				done++
+				if progress != nil {
+					progress(done, len(jobs))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, j := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, c := range m.Cells {
+		summarize(c)
+		if !c.Agrees {
+			m.Disagree++
+		}
+	}
+	m.Wall = time.Since(start)
+	return m, nil
+}
+
+func expectation(s nodes.Strategy, nemesis string) *nodes.Expectation {
+	i := slices.IndexFunc(s.Expect, func(e nodes.Expectation) bool { return e.Nemesis == nemesis })
+	if i < 0 {
+		return nil
+	}
+	e := s.Expect[i]
+	return &e
+}
+
+func runOne(ctx context.Context, cfg harness.Config, s nodes.Strategy) Run {
+	r := Run{Seed: cfg.Seed}
+	out, err := harness.SimulateWith(ctx, cfg, s, nil)
+	if out == nil {
+		r.Valid, r.Error = checkers.Unknown, err.Error()
+		return r
+	}
+	res := harness.Check(out).Results
+	r.Valid, r.Availability = res.Valid, res.Availability
+	r.P50, r.P99 = res.Latency.Latency.P50, res.Latency.Latency.P99
+	r.MsgsPerOp, r.ServerPerOp = res.Messages.PerOp, res.Messages.ServerPerOp
+	if err != nil {
+		r.Valid, r.Error = checkers.Unknown, err.Error()
+	}
+	for _, c := range res.Checks {
+		if c.Valid != checkers.Valid {
+			r.Anomaly = c.Summary
+			break
+		}
+	}
+	return r
+}
+
+// summarize derives a cell's verdict, means and agreement from its runs.
+func summarize(c *Cell) {
+	verdicts := make([]checkers.Validity, len(c.Runs))
+	n := float64(len(c.Runs))
+	for i, r := range c.Runs {
+		verdicts[i] = r.Valid
+		c.Availability += r.Availability / n
+		c.P50 += r.P50 / n
+		c.P99 += r.P99 / n
+		c.MsgsPerOp += r.MsgsPerOp / n
+		c.ServerPerOp += r.ServerPerOp / n
+	}
+	c.Observed = checkers.Merge(verdicts...)
+	for i := range c.Runs {
+		if c.Runs[i].Valid == c.Observed && c.Observed != checkers.Valid {
+			c.FirstFailure = &c.Runs[i]
+			break
+		}
+	}
+	switch e := c.Expected; {
+	case e == nil:
+		c.Agrees, c.Note = true, "no expectation declared"
+	case e.Safe && c.Observed == checkers.Valid:
+		c.Agrees = true
+	case e.Safe:
+		c.Agrees = false
+		c.Note = fmt.Sprintf("expected safe, but seed %d was %s: %s", c.FirstFailure.Seed, c.Observed, c.FirstFailure.Anomaly)
+	case c.Observed == checkers.Invalid:
+		c.Agrees = true
+	default:
+		c.Agrees = false
+		c.Note = fmt.Sprintf("expected unsafe, but no violation was caught in %d seeds", len(c.Runs))
+	}
+}

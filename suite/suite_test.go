@@ -1,0 +1,86 @@
+package suite
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ddbbench/ddbbench/checkers"
+	"github.com/ddbbench/ddbbench/harness"
+	"github.com/ddbbench/ddbbench/nodes"
+	"github.com/ddbbench/ddbbench/nodes/replication/local"
+	"github.com/ddbbench/ddbbench/nodes/replication/single"
+)
+
+func base() harness.Config {
+	c := harness.Defaults()
+	c.NodeCount, c.TimeLimit, c.Rate, c.Latency, c.NemesisInterval = 3, 10*time.Second, 100, 5*time.Millisecond, 3*time.Second
+	return c
+}
+
+func TestMatrixComparesObservationsWithExpectations(t *testing.T) {
+	safeSingle := nodes.Strategy{Name: "single", New: single.New, Expect: []nodes.Expectation{
+		{Nemesis: "none", Safe: true}, {Nemesis: "kill", Safe: true}}}
+	unsafeLocal := nodes.Strategy{Name: "local", New: local.New, Expect: []nodes.Expectation{
+		{Nemesis: "none", Safe: false}, {Nemesis: "kill", Safe: true, Reason: "a deliberately wrong claim"}}}
+	m, err := Execute(context.Background(), Config{
+		Strategies: []nodes.Strategy{safeSingle, unsafeLocal}, Nemeses: []string{"none", "kill"}, Seeds: 2, Base: base(),
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		strategy, nemesis string
+		observed          checkers.Validity
+		agrees            bool
+	}{
+		{"single", "none", checkers.Valid, true},
+		{"single", "kill", checkers.Valid, true},
+		{"local", "none", checkers.Invalid, true},
+		{"local", "kill", checkers.Invalid, false},
+	} {
+		c := m.Cell(tc.strategy, tc.nemesis)
+		if c.Observed != tc.observed || c.Agrees != tc.agrees {
+			t.Errorf("%s/%s: observed %s agrees %v, want %s %v (%s)", tc.strategy, tc.nemesis, c.Observed, c.Agrees, tc.observed, tc.agrees, c.Note)
+		}
+		if len(c.Runs) != 2 || c.MsgsPerOp == 0 {
+			t.Errorf("%s/%s: want 2 runs with figures, got %+v", tc.strategy, tc.nemesis, c.Runs)
+		}
+	}
+	if m.Disagree != 1 {
+		t.Fatalf("want exactly one disagreement, got %d", m.Disagree)
+	}
+	md := m.Markdown()
+	if !strings.Contains(md, "INVALID seed 1") || !strings.Contains(md, "**NO**") {
+		t.Fatalf("markdown lacks the verdicts:\n%s", md)
+	}
+}
+
+func TestUnsafeButNeverCaughtDisagrees(t *testing.T) {
+	claim := nodes.Strategy{Name: "single", New: single.New, Expect: []nodes.Expectation{{Nemesis: "none", Safe: false}}}
+	m, err := Execute(context.Background(), Config{Strategies: []nodes.Strategy{claim}, Nemeses: []string{"none"}, Seeds: 2, Base: base()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m.Cell("single", "none")
+	if c.Agrees || !strings.Contains(c.Note, "no violation was caught in 2 seeds") {
+		t.Fatalf("an unsafe claim never caught must disagree and say how many seeds were tried: %+v", c)
+	}
+}
+
+func TestSameSuiteSameMatrix(t *testing.T) {
+	run := func() string {
+		m, err := Execute(context.Background(), Config{
+			Strategies: []nodes.Strategy{{Name: "single", New: single.New}}, Nemeses: []string{"partition"}, Seeds: 3, Base: base(), Parallel: 3,
+		}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Wall = 0
+		return m.Markdown()
+	}
+	if a, b := run(), run(); a != b {
+		t.Fatalf("parallel runs must not change the matrix:\n%s\n%s", a, b)
+	}
+}
