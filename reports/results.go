@@ -4,10 +4,12 @@
 package reports
 
 import (
-	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -100,7 +102,23 @@ func NewRunDir(store, name string, now time.Time) (string, error) {
 	return dir, nil
 }
 
-// Write writes a run's files into dir.
+// writeHistory writes history.jsonl and returns its digest, hashing as it
+// writes: a large history is encoded once.
+func writeHistory(path string, h history.History) (string, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.New()
+	werr := h.WriteJSONL(io.MultiWriter(f, sum))
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	return hex.EncodeToString(sum.Sum(nil)), werr
+}
+
+// Write writes a run's files into dir. It fills in the history digest
+// when the results do not have it yet.
 func Write(dir string, run *Run) error {
 	var errs []error
 	write := func(name string, data []byte) {
@@ -108,11 +126,13 @@ func Write(dir string, run *Run) error {
 			errs = append(errs, err)
 		}
 	}
-	var hist bytes.Buffer
-	if err := run.History.WriteJSONL(&hist); err != nil {
+	digest, err := writeHistory(filepath.Join(dir, "history.jsonl"), run.History)
+	if err != nil {
 		errs = append(errs, err)
 	}
-	write("history.jsonl", hist.Bytes())
+	if run.Results.HistoryDigest == "" {
+		run.Results.HistoryDigest = digest
+	}
 	results, err := json.MarshalIndent(run.Results, "", "  ")
 	if err != nil {
 		errs = append(errs, fmt.Errorf("results.json: %w", err))

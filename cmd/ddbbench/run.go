@@ -244,8 +244,18 @@ func runAndReport(ctx context.Context, cfg harness.Config, store string, quiet b
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	interrupts := make(chan os.Signal, 2)
+	signal.Notify(interrupts, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(interrupts)
+	go func() {
+		select {
+		case <-interrupts:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -264,7 +274,7 @@ func runAndReport(ctx context.Context, cfg harness.Config, store string, quiet b
 		}
 		return runErr
 	}
-	run := harness.Check(out)
+	run := checkUnlessInterrupted(out, interrupts, stderr)
 	run.Results.StartedAt = startedAt.UTC().Format(time.RFC3339)
 	if runErr != nil {
 		run.Results.Error = runErr.Error()
@@ -277,6 +287,24 @@ func runAndReport(ctx context.Context, cfg harness.Config, store string, quiet b
 		return &exitError{code: exitInternal, err: runErr}
 	}
 	return verdictExit(run.Results.Valid.ExitCode())
+}
+
+// checkUnlessInterrupted checks the outcome; after a Ctrl-C that cut the
+// run short, a second one skips the check (which can take long on a large
+// history) and keeps everything else.
+func checkUnlessInterrupted(out *harness.Outcome, interrupts <-chan os.Signal, stderr io.Writer) *reports.Run {
+	if !out.Interrupted {
+		return harness.Check(out)
+	}
+	fmt.Fprintf(stderr, "interrupted: checking the %d operations recorded (Ctrl-C again to skip the check)\n", len(out.History))
+	checked := make(chan *reports.Run, 1)
+	go func() { checked <- harness.Check(out) }()
+	select {
+	case run := <-checked:
+		return run
+	case <-interrupts:
+		return harness.Unchecked(out)
+	}
 }
 
 func verdictExit(code int) error {
