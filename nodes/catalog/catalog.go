@@ -7,12 +7,14 @@ import (
 
 	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/nodes/replication/local"
+	"github.com/ddbbench/ddbbench/nodes/replication/raft"
 	"github.com/ddbbench/ddbbench/nodes/replication/single"
 )
 
 var strategies = []nodes.Strategy{
 	{Name: "single", Group: "replication", New: single.New, Expect: single.Expect,
 		Summary: "one copy on n0, synced before acknowledging; other nodes forward to it"},
+	raft.Strategy(),
 	{Name: "local", Group: "control", New: local.New, Expect: local.Expect,
 		Summary: "negative control: each node serves its own unreplicated copy (not linearizable)"},
 }

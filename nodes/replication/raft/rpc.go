@@ -1,0 +1,247 @@
+package raft
+
+import (
+	"slices"
+
+	"github.com/ddbbench/ddbbench/maelstrom"
+)
+
+// RequestVoteArgs and the rest are Figure 2's RPC arguments and results.
+type RequestVoteArgs struct {
+	Term         int    `json:"term"`
+	CandidateID  string `json:"candidate_id"`
+	LastLogIndex int    `json:"last_log_index"`
+	LastLogTerm  int    `json:"last_log_term"`
+}
+
+type RequestVoteReply struct {
+	Term        int  `json:"term"`
+	VoteGranted bool `json:"vote_granted"`
+}
+
+type AppendEntriesArgs struct {
+	Term         int     `json:"term"`
+	LeaderID     string  `json:"leader_id"`
+	PrevLogIndex int     `json:"prev_log_index"`
+	PrevLogTerm  int     `json:"prev_log_term"`
+	Entries      []Entry `json:"entries"`
+	LeaderCommit int     `json:"leader_commit"`
+}
+
+// AppendEntriesReply adds two fields to Figure 2's: MatchIndex, the last
+// index the follower now matches (so that a reordered reply cannot be read
+// as acknowledging later entries), and ConflictIndex on a rejection, where
+// the leader may resume (the optimization at the end of §5.3).
+type AppendEntriesReply struct {
+	Term          int  `json:"term"`
+	Success       bool `json:"success"`
+	MatchIndex    int  `json:"match_index,omitempty"`
+	ConflictIndex int  `json:"conflict_index,omitempty"`
+}
+
+// ---- RequestVote, receiver ----
+
+func (n *Node) handleRequestVote(msg maelstrom.Msg) {
+	args, err := maelstrom.Decode[RequestVoteArgs](msg)
+	if err != nil {
+		n.env.ReplyError(msg, maelstrom.MalformedRequest, err.Error())
+		return
+	}
+	if args.Term > n.currentTerm {
+		n.becomeFollower(args.Term, "")
+	}
+	granted := args.Term == n.currentTerm &&
+		(n.votedFor == "" || n.votedFor == args.CandidateID) &&
+		n.logUpToDate(args.LastLogIndex, args.LastLogTerm)
+	if granted {
+		n.votedFor = args.CandidateID
+		n.saveTermAndVote()
+		n.resetElectionTimer()
+	}
+	// Figure 2: persistent state is updated on stable storage before
+	// responding, so a crash cannot make this node vote twice in a term.
+	n.env.Store().Sync()
+	n.env.Reply(msg, "request_vote_ok", RequestVoteReply{Term: n.currentTerm, VoteGranted: granted})
+}
+
+// logUpToDate is the election restriction §5.4.1: the candidate's log must
+// be at least as up-to-date as ours — a later last term, or the same last
+// term and at least as long.
+func (n *Node) logUpToDate(lastIndex, lastTerm int) bool {
+	if lastTerm != n.lastTerm() {
+		return lastTerm > n.lastTerm()
+	}
+	return lastIndex >= n.lastIndex()
+}
+
+// ---- AppendEntries, receiver ----
+
+func (n *Node) handleAppendEntries(msg maelstrom.Msg) {
+	args, err := maelstrom.Decode[AppendEntriesArgs](msg)
+	if err != nil {
+		n.env.ReplyError(msg, maelstrom.MalformedRequest, err.Error())
+		return
+	}
+	reply := n.appendEntries(args)
+	n.env.Store().Sync() // Figure 2: persist before responding
+	n.env.Reply(msg, "append_entries_ok", reply)
+}
+
+// appendEntries is Figure 2's receiver implementation.
+func (n *Node) appendEntries(args AppendEntriesArgs) AppendEntriesReply {
+	// 1. Reply false if term < currentTerm (§5.1).
+	if args.Term < n.currentTerm {
+		return AppendEntriesReply{Term: n.currentTerm}
+	}
+	// A valid leader of this term: candidates return to follower (§5.2).
+	if n.state == leader && args.Term == n.currentTerm {
+		n.env.Logf("BUG: two leaders in term %d (%s and me)", args.Term, args.LeaderID)
+	}
+	if args.Term > n.currentTerm || n.state != follower || n.leaderID != args.LeaderID {
+		n.becomeFollower(args.Term, args.LeaderID)
+	}
+	n.resetElectionTimer()
+
+	// 2. Reply false if log doesn't contain an entry at prevLogIndex whose
+	// term matches prevLogTerm (§5.3).
+	if args.PrevLogIndex > n.lastIndex() {
+		return AppendEntriesReply{Term: n.currentTerm, ConflictIndex: n.lastIndex() + 1}
+	}
+	if t := n.log[args.PrevLogIndex].Term; t != args.PrevLogTerm {
+		first := args.PrevLogIndex
+		for first > 1 && n.log[first-1].Term == t {
+			first--
+		}
+		return AppendEntriesReply{Term: n.currentTerm, ConflictIndex: first}
+	}
+
+	// 3. If an existing entry conflicts with a new one (same index, different
+	// terms), delete the existing entry and all that follow it (§5.3).
+	// 4. Append any new entries not already in the log. An entry that
+	// already matches is kept: a delayed or duplicated AppendEntries must
+	// not cut entries a later one appended.
+	oldLast, changed := n.lastIndex(), 0
+	for i, e := range args.Entries {
+		idx := args.PrevLogIndex + 1 + i
+		if idx <= n.lastIndex() {
+			if n.log[idx].Term == e.Term {
+				continue
+			}
+			if idx <= n.commitIndex {
+				n.env.Logf("BUG: truncating committed entry %d", idx)
+			}
+			n.log = n.log[:idx]
+		}
+		if changed == 0 {
+			changed = idx
+		}
+		n.log = append(n.log, e)
+	}
+	if changed > 0 {
+		n.saveLog(changed, oldLast)
+	}
+
+	// 5. If leaderCommit > commitIndex, set commitIndex =
+	// min(leaderCommit, index of last new entry).
+	last := args.PrevLogIndex + len(args.Entries)
+	if args.LeaderCommit > n.commitIndex {
+		n.commitIndex = max(n.commitIndex, min(args.LeaderCommit, last))
+		n.applyCommitted()
+	}
+	return AppendEntriesReply{Term: n.currentTerm, Success: true, MatchIndex: last}
+}
+
+// ---- AppendEntries, leader ----
+
+// broadcastAppend starts a new round: an AppendEntries to every follower.
+func (n *Node) broadcastAppend() {
+	n.round++
+	for _, p := range n.peers {
+		n.sendAppend(p)
+	}
+}
+
+// sendAppend sends peer the entries from nextIndex[peer], at most maxBatch,
+// as part of the current round.
+func (n *Node) sendAppend(peer string) {
+	next := n.nextIndex[peer]
+	end := min(n.lastIndex()+1, next+maxBatch)
+	args := AppendEntriesArgs{
+		Term:         n.currentTerm,
+		LeaderID:     n.env.ID(),
+		PrevLogIndex: next - 1,
+		PrevLogTerm:  n.log[next-1].Term,
+		// A copy: the message must not change if this log is cut later.
+		Entries:      slices.Clone(n.log[next:end]),
+		LeaderCommit: n.commitIndex,
+	}
+	round := n.round
+	n.sent[peer] = true
+	n.env.RPC(peer, "append_entries", args, appendTimeout, func(resp maelstrom.Msg, err error) {
+		n.onAppendReply(peer, args, round, resp, err)
+	})
+}
+
+func (n *Node) onAppendReply(peer string, args AppendEntriesArgs, round int, resp maelstrom.Msg, err error) {
+	if err != nil {
+		return // the next heartbeat resends from nextIndex
+	}
+	reply, derr := maelstrom.Decode[AppendEntriesReply](resp)
+	if derr != nil {
+		n.env.Logf("bad append_entries reply from %s: %v", peer, derr)
+		return
+	}
+	if reply.Term > n.currentTerm {
+		n.becomeFollower(reply.Term, "")
+		n.env.Store().Sync()
+		return
+	}
+	if n.state != leader || n.currentTerm != args.Term {
+		return
+	}
+	// Any answer in our term means peer still takes us for its leader: it
+	// counts toward the ReadIndex round and the quorum check.
+	n.heard[peer] = true
+	n.acked[peer] = max(n.acked[peer], round)
+
+	if reply.Success {
+		n.matchIndex[peer] = max(n.matchIndex[peer], reply.MatchIndex)
+		n.nextIndex[peer] = max(n.nextIndex[peer], n.matchIndex[peer]+1)
+		n.advanceCommitIndex()
+		if len(args.Entries) == maxBatch && n.nextIndex[peer] <= n.lastIndex() {
+			n.sendAppend(peer) // a capped batch: send the rest now
+		}
+	} else {
+		// §5.3: after a rejection, decrement nextIndex and retry; the
+		// follower's ConflictIndex lets us skip a whole term at once. Never
+		// below what peer is known to match.
+		next := min(reply.ConflictIndex, args.PrevLogIndex)
+		n.nextIndex[peer] = max(n.matchIndex[peer]+1, next, 1)
+		n.sendAppend(peer)
+	}
+	n.serveReads()
+}
+
+// advanceCommitIndex is Figure 2's rule for leaders: if there exists an N >
+// commitIndex such that a majority of matchIndex[i] >= N and log[N].term ==
+// currentTerm, set commitIndex = N.
+func (n *Node) advanceCommitIndex() {
+	for idx := n.lastIndex(); idx > n.commitIndex; idx-- {
+		// §5.4.2: a leader commits only entries from its own term by counting
+		// replicas; earlier ones commit with them (Figure 8).
+		if n.log[idx].Term != n.currentTerm {
+			return
+		}
+		count := 1 // our own copy, synced in appendLocal
+		for _, p := range n.peers {
+			if n.matchIndex[p] >= idx {
+				count++
+			}
+		}
+		if count >= n.quorum {
+			n.commitIndex = idx
+			n.applyCommitted()
+			return
+		}
+	}
+}
