@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/ddbbench/ddbbench/nemesis"
-	"github.com/ddbbench/ddbbench/nodes/catalog"
+	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/runtime/network"
 	"github.com/ddbbench/ddbbench/workloads/register"
 )
@@ -21,16 +21,19 @@ import (
 // Config is everything a run depends on. The same Config and Seed give the
 // same history in the simulator.
 type Config struct {
-	Node        string        `json:"node"`     // reference strategy name
-	Workload    string        `json:"workload"` // workload name
-	NodeCount   int           `json:"node_count"`
-	TimeLimit   time.Duration `json:"time_limit"`
-	Rate        float64       `json:"rate"`        // ops/s across all clients
-	Concurrency int           `json:"concurrency"` // number of clients
-	Latency     time.Duration `json:"latency"`     // mean server-to-server latency
-	LatencyDist string        `json:"latency_dist"`
-	Loss        float64       `json:"loss,omitempty"`
-	Dup         float64       `json:"dup,omitempty"`
+	// Strategy is the reference strategy to run in the simulator (unless
+	// Bin is set); Node is its name, for the record.
+	Strategy    nodes.Strategy `json:"-"`
+	Node        string         `json:"node"`
+	Workload    string         `json:"workload"` // workload name
+	NodeCount   int            `json:"node_count"`
+	TimeLimit   time.Duration  `json:"time_limit"`
+	Rate        float64        `json:"rate"`        // ops/s across all clients
+	Concurrency int            `json:"concurrency"` // number of clients
+	Latency     time.Duration  `json:"latency"`     // mean server-to-server latency
+	LatencyDist string         `json:"latency_dist"`
+	Loss        float64        `json:"loss,omitempty"`
+	Dup         float64        `json:"dup,omitempty"`
 
 	Nemesis         []string      `json:"nemesis"`
 	NemesisInterval time.Duration `json:"nemesis_interval"`
@@ -90,8 +93,11 @@ func badf(format string, args ...any) error {
 
 // Validate checks the configuration and fills derived defaults.
 func (c *Config) Validate() error {
-	if c.Node == "" && len(c.Bin) == 0 {
-		return badf("no node strategy given (valid: %s)", strings.Join(catalog.Names(), ", "))
+	if c.Strategy.New == nil && len(c.Bin) == 0 {
+		return badf("no node to test: give a reference strategy or a node binary")
+	}
+	if c.Strategy.New != nil {
+		c.Node = c.Strategy.Name
 	}
 	if len(c.Bin) > 0 {
 		for _, k := range c.Nemesis {

@@ -8,11 +8,14 @@ import (
 	"time"
 
 	"github.com/ddbbench/ddbbench/checkers"
+	"github.com/ddbbench/ddbbench/nodes"
+	"github.com/ddbbench/ddbbench/nodes/catalog"
 )
 
 func config(node string, seed int64) Config {
 	c := Defaults()
-	c.Node, c.NodeCount, c.TimeLimit, c.Rate, c.Seed = node, 3, 10*time.Second, 100, seed
+	c.Strategy, _ = catalog.Lookup(node)
+	c.NodeCount, c.TimeLimit, c.Rate, c.Seed = 3, 10*time.Second, 100, seed
 	c.Latency = 2 * time.Millisecond
 	return c
 }
@@ -93,7 +96,7 @@ func TestBadNamesListValidOnes(t *testing.T) {
 		mutate func(*Config)
 		want   string
 	}{
-		{func(c *Config) { c.Node = "no-such-node" }, "single"},
+		{func(c *Config) { c.Strategy = nodes.Strategy{} }, "no node to test"},
 		{func(c *Config) { c.Workload = "nope" }, "register"},
 		{func(c *Config) { c.Nemesis = []string{"meteor"} }, "partition"},
 		{func(c *Config) { c.LatencyDist = "pareto" }, "exponential"},
@@ -132,7 +135,8 @@ func TestInterruptKeepsWhatWasRecorded(t *testing.T) {
 // 1,000 ops/s on 5 nodes of the single-copy strategy.
 func BenchmarkSixtySecondRun(b *testing.B) {
 	c := Defaults()
-	c.Node, c.NodeCount, c.TimeLimit, c.Rate, c.Latency, c.Seed = "single", 5, 60*time.Second, 1000, 5*time.Millisecond, 1
+	c.Strategy, _ = catalog.Lookup("single")
+	c.NodeCount, c.TimeLimit, c.Rate, c.Latency, c.Seed = 5, 60*time.Second, 1000, 5*time.Millisecond, 1
 	for b.Loop() {
 		out, err := Simulate(context.Background(), c, nil)
 		if err != nil {
@@ -147,7 +151,8 @@ func BenchmarkSixtySecondRun(b *testing.B) {
 // linearizability check and results assembly: what a user waits for.
 func BenchmarkSixtySecondRunChecked(b *testing.B) {
 	c := Defaults()
-	c.Node, c.NodeCount, c.TimeLimit, c.Rate, c.Latency, c.Seed = "single", 5, 60*time.Second, 1000, 5*time.Millisecond, 1
+	c.Strategy, _ = catalog.Lookup("single")
+	c.NodeCount, c.TimeLimit, c.Rate, c.Latency, c.Seed = 5, 60*time.Second, 1000, 5*time.Millisecond, 1
 	for b.Loop() {
 		out, err := Simulate(context.Background(), c, nil)
 		if err != nil {

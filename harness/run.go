@@ -12,7 +12,6 @@ import (
 	"github.com/ddbbench/ddbbench/history"
 	"github.com/ddbbench/ddbbench/nemesis"
 	"github.com/ddbbench/ddbbench/nodes"
-	"github.com/ddbbench/ddbbench/nodes/catalog"
 	"github.com/ddbbench/ddbbench/runtime/network"
 	"github.com/ddbbench/ddbbench/runtime/proc"
 	"github.com/ddbbench/ddbbench/runtime/services"
@@ -56,11 +55,7 @@ func Run(ctx context.Context, cfg Config, progress func(Progress)) (*Outcome, er
 	if len(cfg.Bin) > 0 {
 		return run(ctx, cfg, processServers, progress)
 	}
-	strategy, err := catalog.Lookup(cfg.Node)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
-	}
-	return SimulateWith(ctx, cfg, strategy, progress)
+	return SimulateWith(ctx, cfg, cfg.Strategy, progress)
 }
 
 // Simulate is Run for a reference strategy in the simulator.
@@ -69,10 +64,9 @@ func Simulate(ctx context.Context, cfg Config, progress func(Progress)) (*Outcom
 	return Run(ctx, cfg, progress)
 }
 
-// SimulateWith runs cfg with the given strategy, which need not be in the
-// catalog (tests of a strategy under construction use this).
+// SimulateWith runs cfg with the given strategy in the simulator.
 func SimulateWith(ctx context.Context, cfg Config, strategy nodes.Strategy, progress func(Progress)) (*Outcome, error) {
-	cfg.Node = strategy.Name
+	cfg.Strategy, cfg.Bin = strategy, nil
 	return run(ctx, cfg, func(_ *Config, s *sim.Sim, ids []string) (*servers, error) {
 		for _, id := range ids {
 			s.AddServer(id, strategy.New)

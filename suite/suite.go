@@ -124,7 +124,7 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 					c.Nemesis = []string{nem}
 				}
 				c.Seed = cfg.FirstSeed + int64(i)
-				c.Node = s.Name
+				c.Strategy = s
 				if err := c.Validate(); err != nil {
 					return nil, err
 				}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ddbbench/ddbbench/checkers/stats"
 	"github.com/ddbbench/ddbbench/harness"
+	"github.com/ddbbench/ddbbench/nodes/catalog"
 	"github.com/ddbbench/ddbbench/reports"
 )
 
@@ -114,6 +115,12 @@ func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (harness.Config,
 		return c, fmt.Errorf("%w: --runtime must be sim or proc, got %q", harness.ErrBadConfig, f.runtime)
 	case c.Node == "":
 		return c, fmt.Errorf("%w: say which node to test: --node NAME (see `ddbbench list`) or --bin PATH", harness.ErrBadConfig)
+	default:
+		strategy, err := catalog.Lookup(c.Node)
+		if err != nil {
+			return c, fmt.Errorf("%w: %v", harness.ErrBadConfig, err)
+		}
+		c.Strategy = strategy
 	}
 	for _, k := range strings.Split(f.nemesis, ",") {
 		if k = strings.TrimSpace(k); k != "" && k != "none" {
