@@ -218,6 +218,12 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 	if !cont {
 		return finish(nil)
 	}
+	// Like Jepsen, wait for the operations in flight to answer or time out
+	// rather than record them as indefinite at the stroke of the limit.
+	drain := cfg.TimeLimit + cfg.OpTimeout
+	if cont, err = advance("drain", drain, drain, func() bool { return driver.Outstanding() == 0 }); err != nil || !cont {
+		return finish(err)
+	}
 	// Jepsen's shape: heal everything, let the cluster recover, then run
 	// the final operations against a healthy cluster.
 	nem.HealAll()
@@ -225,7 +231,7 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 	if len(final) == 0 {
 		return finish(nil)
 	}
-	end := cfg.TimeLimit + cfg.Recovery
+	end := s.Now() - origin + cfg.Recovery
 	if cont, err = advance("recovery", end, end, nil); err != nil || !cont {
 		return finish(err)
 	}

@@ -10,6 +10,9 @@ import (
 func Summary(r *Results, dir string) string {
 	var b strings.Builder
 	verdict := map[string]string{"valid": "VALID", "invalid": "INVALID", "unknown": "UNKNOWN"}[string(r.Valid)]
+	if r.Error != "" {
+		verdict = "ERROR" // the run did not complete: exit 255 whatever was checked
+	}
 	fmt.Fprintf(&b, "%s  %s  (seed %d, %s, %.1fs run in %.2fs wall)\n", verdict, r.Name, r.Seed, r.Runtime, r.RunSeconds, r.WallSeconds)
 	if r.Interrupted {
 		b.WriteString("  interrupted: results cover what was recorded before the stop\n")

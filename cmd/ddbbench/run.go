@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -99,7 +100,7 @@ func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (harness.Config,
 	}
 	switch {
 	case f.bin != "":
-		c.Bin = append([]string{f.bin}, binArgs...)
+		c.Bin = append([]string{f.bin}, absoluteFiles(binArgs)...)
 	case len(binArgs) > 0:
 		return c, fmt.Errorf("%w: unexpected arguments %q (arguments for a node binary follow --bin PATH)", harness.ErrBadConfig, binArgs)
 	case f.runtime == "proc":
@@ -155,6 +156,25 @@ func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (harness.Config,
 		c.Seed = time.Now().UnixNano() % 1_000_000_000
 	}
 	return c, nil
+}
+
+// absoluteFiles makes arguments that name existing files absolute: nodes run
+// in their own data directories, where `--bin python3 node.py` would not
+// find node.py. (Maelstrom leaves them as they are, and fails the same way.)
+func absoluteFiles(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if strings.HasPrefix(a, "-") || filepath.IsAbs(a) {
+			continue
+		}
+		if st, err := os.Stat(a); err == nil && !st.IsDir() {
+			if abs, err := filepath.Abs(a); err == nil {
+				out[i] = abs
+			}
+		}
+	}
+	return out
 }
 
 // parseConcurrency accepts Maelstrom's forms: "10" or "2n" (twice the nodes).

@@ -1,0 +1,212 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The ddbbench binary, built once for every CLI test.
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildBin  string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// ddbbench builds the CLI from the module root (go list -m) and returns its
+// path; it skips the test without a go command.
+func ddbbench(t *testing.T) string {
+	t.Helper()
+	gocmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on PATH to build ddbbench")
+	}
+	buildOnce.Do(func() {
+		out, err := exec.Command(gocmd, "list", "-m", "-f", "{{.Dir}}").Output()
+		if err != nil {
+			buildErr = err
+			return
+		}
+		root := strings.TrimSpace(string(out))
+		if buildDir, buildErr = os.MkdirTemp("", "ddbbench-e2e-"); buildErr != nil {
+			return
+		}
+		buildBin = filepath.Join(buildDir, "ddbbench")
+		cmd := exec.Command(gocmd, "build", "-o", buildBin, "./cmd/ddbbench")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = errors.New(err.Error() + ": " + string(out))
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("building ddbbench: %v", buildErr)
+	}
+	return buildBin
+}
+
+type cliResult struct {
+	code           int
+	stdout, stderr string
+	took           time.Duration
+}
+
+// cli runs ddbbench with args in this package's directory.
+func cli(t *testing.T, args ...string) cliResult {
+	t.Helper()
+	bin := ddbbench(t)
+	cmd := exec.Command(bin, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	r := cliResult{stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		r.code = exit.ExitCode()
+	default:
+		t.Fatalf("running ddbbench: %v", err)
+	}
+	t.Logf("ddbbench %s\n-> exit %d in %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.code, r.took.Round(time.Millisecond), r.stdout, r.stderr)
+	return r
+}
+
+// latestResults reads store/latest/results.json.
+func latestResults(t *testing.T, store string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(store, "latest", "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r map[string]any
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// Maelstrom's own form: --bin names an executable script (a path relative
+// to where ddbbench runs), and ddbbench's flags may follow it.
+func TestCLIEchoValid(t *testing.T) {
+	t.Parallel()
+	python3(t)
+	if fi, err := os.Stat("testdata/echo.py"); err != nil || fi.Mode()&0o111 == 0 {
+		t.Fatalf("testdata/echo.py must exist and be executable: %v", err)
+	}
+	store := t.TempDir()
+	r := cli(t, "test", "-w", "echo", "--bin", "testdata/echo.py", "--node-count", "1", "--time-limit", "3", "--store", store, "-q")
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0", r.code)
+	}
+	if !strings.HasPrefix(r.stdout, "VALID") {
+		t.Errorf("stdout does not begin with VALID:\n%s", r.stdout)
+	}
+	res := latestResults(t, store)
+	if res["valid"] != true || res["runtime"] != "proc" {
+		t.Errorf("results.json: valid %v, runtime %v", res["valid"], res["runtime"])
+	}
+	cfg, _ := res["config"].(map[string]any)
+	if bin, _ := cfg["bin"].([]any); len(bin) != 1 || bin[0] != "testdata/echo.py" {
+		t.Errorf("results.json config.bin = %v, want [testdata/echo.py]", cfg["bin"])
+	}
+}
+
+// A binary argument that looks like a flag needs "--" before it; ddbbench's
+// own flags go before the "--", since everything after it is the binary's.
+func TestCLIBugExitsInvalid(t *testing.T) {
+	t.Parallel()
+	py := python3(t)
+	ids := script(t, "unique_ids.py")
+	store := t.TempDir()
+	r := cli(t, "test", "-w", "unique-ids", "--time-limit", "3", "--node-count", "3", "--store", store, "-q",
+		"--bin", py, "--", ids, "--bug")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1 (invalid)", r.code)
+	}
+	if !strings.HasPrefix(r.stdout, "INVALID") || !strings.Contains(r.stdout, "generated more than once") {
+		t.Errorf("summary does not report duplicates:\n%s", r.stdout)
+	}
+	res := latestResults(t, store)
+	cfg, _ := res["config"].(map[string]any)
+	bin, _ := cfg["bin"].([]any)
+	if !slices.Equal(bin, []any{py, ids, "--bug"}) {
+		t.Errorf("results.json config.bin = %v, want [%s %s --bug]", bin, py, ids)
+	}
+	checks, _ := res["checks"].([]any)
+	found := false
+	for _, c := range checks {
+		c, _ := c.(map[string]any)
+		if c["checker"] != "unique-ids" {
+			continue
+		}
+		found = true
+		ev, _ := c["evidence"].(map[string]any)
+		if c["valid"] != false || ev["duplicated_count"] == nil || ev["duplicated_count"].(float64) < 1 {
+			t.Errorf("unique-ids check has no duplicates: %v", c)
+		}
+	}
+	if !found {
+		t.Errorf("no unique-ids check in results.json: %v", checks)
+	}
+}
+
+// Without "--", cobra takes --bug for one of ddbbench's flags and rejects
+// it as a usage error, before running anything.
+func TestCLIFlagLikeBinaryArgWithoutDoubleDash(t *testing.T) {
+	t.Parallel()
+	py := python3(t)
+	store := filepath.Join(t.TempDir(), "store")
+	r := cli(t, "test", "-w", "unique-ids", "--time-limit", "3", "--store", store,
+		"--bin", py, script(t, "unique_ids.py"), "--bug")
+	if r.code != 254 {
+		t.Fatalf("exit %d, want 254 (bad arguments)", r.code)
+	}
+	if !strings.Contains(r.stderr, "unknown flag: --bug") {
+		t.Errorf("stderr does not name the unknown flag:\n%s", r.stderr)
+	}
+	if _, err := os.Stat(store); !os.IsNotExist(err) {
+		t.Errorf("a rejected command line created the store %s (%v)", store, err)
+	}
+}
+
+// A node that never answers init: an internal error naming init, well
+// before the time limit, with the results still written.
+func TestCLIInitTimeout(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/bin/sleep"); err != nil {
+		t.Skip("no /bin/sleep")
+	}
+	store := t.TempDir()
+	r := cli(t, "test", "-w", "echo", "--bin", "/bin/sleep", "100", "--init-timeout", "1s", "--store", store, "-q")
+	if r.code != 255 {
+		t.Fatalf("exit %d, want 255", r.code)
+	}
+	if !strings.Contains(r.stderr, "init") {
+		t.Errorf("stderr does not mention init:\n%s", r.stderr)
+	}
+	if r.took > 10*time.Second {
+		t.Errorf("took %v to give up on init with --init-timeout 1s", r.took)
+	}
+	res := latestResults(t, store)
+	if msg, _ := res["error"].(string); !strings.Contains(msg, "init") {
+		t.Errorf("results.json error = %q, want it to mention init", msg)
+	}
+}
