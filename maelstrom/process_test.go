@@ -158,6 +158,8 @@ func TestCounterBinary(t *testing.T) {
 	w.expect("c1", "type", `"add_ok"`, "in_reply_to", "3")
 
 	w.send(`{"src":"c1","dest":"n0","body":{"type":"read","msg_id":4}}`)
+	m = w.expect("seq-kv", "type", `"write"`, "key", `"fresh-n0"`, "value", "1")
+	w.send(`{"src":"seq-kv","dest":"n0","body":{"type":"write_ok","in_reply_to":%s}}`, m.field("msg_id"))
 	m = w.expect("seq-kv", "type", `"read"`)
 	w.send(`{"src":"seq-kv","dest":"n0","body":{"type":"read_ok","in_reply_to":%s,"value":8}}`, m.field("msg_id"))
 	w.expect("c1", "type", `"read_ok"`, "value", "8", "in_reply_to", "4")

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"log"
+	"sync/atomic"
 
 	maelstrom "github.com/ddbbench/ddbbench/maelstrom"
 )
@@ -43,7 +44,14 @@ func main() {
 		}
 	})
 
+	// seq-kv may answer a read from a state older than the newest one, as
+	// long as this client never goes backwards. A write moves this client
+	// to the newest state, so the read that follows sees every add.
+	var fresh atomic.Int64
 	n.Handle("read", func(msg maelstrom.Message) error {
+		if err := kv.Write(context.Background(), "fresh-"+n.ID(), fresh.Add(1)); err != nil {
+			return err
+		}
 		v, err := kv.ReadInt(context.Background(), key)
 		if maelstrom.ErrorCode(err) == maelstrom.KeyDoesNotExist {
 			v, err = 0, nil
