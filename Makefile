@@ -21,7 +21,7 @@ test-race:
 # Benchmarks: simulator throughput, a 60 s virtual run, Porcupine on a large
 # history. Figures go in the README.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./runtime/sim/ ./harness/ ./checkers/linearizable/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./runtime/sim/ ./runtime/proc/ ./harness/ ./checkers/linearizable/ ./suite/
 
 lint:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }

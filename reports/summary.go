@@ -3,6 +3,8 @@ package reports
 import (
 	"fmt"
 	"strings"
+
+	"github.com/ddbbench/ddbbench/checkers/latency"
 )
 
 // Summary is the human summary of a run: the verdict and why, the key
@@ -36,6 +38,13 @@ func Summary(r *Results, dir string) string {
 	b.WriteString("\n")
 	q := r.Latency.Latency
 	fmt.Fprintf(&b, "  latency ms    p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f\n", q.P50, q.P90, q.P99, q.P999, q.Max)
+	if len(r.Faults) > 0 {
+		for _, ph := range []latency.Phase{latency.Before, latency.During, latency.After} {
+			if q := r.Latency.ByPhase[ph]; q.Count > 0 {
+				fmt.Fprintf(&b, "    %-11s p50 %.2f  p99 %.2f  max %.2f  (%d ops)\n", string(ph)+" faults", q.P50, q.P99, q.Max, q.Count)
+			}
+		}
+	}
 	fmt.Fprintf(&b, "  messages      %.2f per op (%.2f between servers), %d in all\n", r.Messages.PerOp, r.Messages.ServerPerOp, r.Messages.Total)
 	if len(r.Faults) > 0 {
 		fmt.Fprintf(&b, "  faults        %d injected\n", len(r.Faults))

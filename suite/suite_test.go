@@ -9,6 +9,7 @@ import (
 	"github.com/ddbbench/ddbbench/checkers"
 	"github.com/ddbbench/ddbbench/harness"
 	"github.com/ddbbench/ddbbench/nodes"
+	"github.com/ddbbench/ddbbench/nodes/catalog"
 	"github.com/ddbbench/ddbbench/nodes/replication/local"
 	"github.com/ddbbench/ddbbench/nodes/replication/single"
 )
@@ -82,5 +83,27 @@ func TestSameSuiteSameMatrix(t *testing.T) {
 	}
 	if a, b := run(), run(); a != b {
 		t.Fatalf("parallel runs must not change the matrix:\n%s\n%s", a, b)
+	}
+}
+
+// BenchmarkReplicationSuite is issue 4's figure: the whole replication
+// matrix (every strategy, every default nemesis) with 2 seeds of 20 s.
+func BenchmarkReplicationSuite(b *testing.B) {
+	var strategies []nodes.Strategy
+	for _, s := range catalog.All() {
+		if s.Group == "replication" {
+			strategies = append(strategies, s)
+		}
+	}
+	c := base()
+	c.NodeCount, c.TimeLimit, c.NemesisInterval = 5, 20*time.Second, 5*time.Second
+	c.OpTimeout = time.Second
+	for b.Loop() {
+		m, err := Execute(context.Background(), Config{Strategies: strategies, Seeds: 2, Base: c}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(len(m.Cells)), "cells")
+		b.ReportMetric(float64(m.Disagree), "disagreements")
 	}
 }
