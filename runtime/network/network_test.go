@@ -1,0 +1,101 @@
+package network
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Endpoints: 0..2 servers, 3 a client, 4 a service.
+var kinds = []Kind{Server, Server, Server, Client, Service}
+
+func model(cfg Config) *Model { return NewModel(cfg, kinds, rand.New(rand.NewPCG(1, 2))) }
+
+func TestLatencyDistributionsHaveTheirMean(t *testing.T) {
+	for _, dist := range []Dist{Constant, Uniform, Exponential} {
+		m := model(Config{Latency: 10 * time.Millisecond, Dist: dist})
+		var sum time.Duration
+		const n = 20000
+		for range n {
+			copies, d := m.Route(0, 1)
+			if copies != 1 {
+				t.Fatalf("%s: a healthy link delivered %d copies", dist, copies)
+			}
+			sum += d[0]
+		}
+		if mean := sum / n; math.Abs(float64(mean-10*time.Millisecond)) > float64(300*time.Microsecond) {
+			t.Errorf("%s: mean latency %v, want about 10ms", dist, mean)
+		}
+	}
+}
+
+func TestClientLinksHaveNoLatencyAndNoFaults(t *testing.T) {
+	m := model(Config{Latency: 10 * time.Millisecond, Loss: 1})
+	_ = m.SetPartition(Grudge{"n0": {"c0"}}, func(id string) (int, bool) { return map[string]int{"n0": 0, "c0": 3}[id], true })
+	if copies, d := m.Route(3, 0); copies != 1 || d[0] != 0 {
+		t.Fatalf("client to server: %d copies after %v", copies, d[0])
+	}
+	// Services: latency, but neither loss nor partitions.
+	if copies, d := m.Route(0, 4); copies != 1 || d[0] != 10*time.Millisecond {
+		t.Fatalf("server to service: %d copies after %v", copies, d[0])
+	}
+	if copies, _ := m.Route(0, 1); copies != 0 {
+		t.Fatal("loss 1 must drop every server-to-server message")
+	}
+}
+
+func TestPartitionsAreOneWayGrudges(t *testing.T) {
+	m := model(Config{})
+	index := func(id string) (int, bool) {
+		i := strings.TrimPrefix(id, "n")
+		return int(i[0] - '0'), len(i) == 1
+	}
+	if err := m.SetPartition(Grudge{"n1": {"n0"}}, index); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := m.Route(0, 1); c != 0 {
+		t.Fatal("n1 should drop messages from n0")
+	}
+	if c, _ := m.Route(1, 0); c != 1 {
+		t.Fatal("n0 should still hear n1: the grudge is one-way")
+	}
+	m.Heal()
+	if c, _ := m.Route(0, 1); c != 1 {
+		t.Fatal("heal must restore the link")
+	}
+	if err := m.SetPartition(Grudge{"n1": {"n42"}}, index); err == nil {
+		t.Fatal("a grudge naming an unknown node must be an error")
+	}
+}
+
+func TestPacketFaults(t *testing.T) {
+	m := model(Config{Latency: time.Millisecond})
+	m.SetPacketFaults(PacketFaults{Dup: 1, Delay: 50 * time.Millisecond})
+	copies, d := m.Route(0, 1)
+	if copies != 2 || d[0] < 50*time.Millisecond || d[1] < 50*time.Millisecond {
+		t.Fatalf("dup 1 with 50ms delay: %d copies after %v", copies, d)
+	}
+	m.SetPacketFaults(PacketFaults{Reorder: 1})
+	late := 0
+	for range 1000 {
+		if _, d := m.Route(0, 1); d[0] > time.Millisecond {
+			late++
+		}
+	}
+	if late < 900 {
+		t.Fatalf("reorder 1 held back only %d of 1000 messages", late)
+	}
+	m.Heal()
+	if c, d := m.Route(0, 1); c != 1 || d[0] != time.Millisecond {
+		t.Fatal("heal must clear packet faults")
+	}
+}
+
+func TestGrudgeStringIsDeterministic(t *testing.T) {
+	g := Grudge{"n2": {"n1", "n0"}, "n0": {"n2"}}
+	if got, want := g.String(), "n0<-x-[n2] n2<-x-[n0,n1]"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
