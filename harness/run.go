@@ -141,6 +141,7 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
 	}
+	nem.LeaderRoles = cfg.Strategy.TargetRoles
 
 	stopWatch := watchInterrupt(ctx, s)
 	defer stopWatch()

@@ -49,6 +49,10 @@ type Strategy struct {
 	// Expect is the strategy's expected verdict under each nemesis, from
 	// the literature rather than from observed runs.
 	Expect []Expectation
+	// TargetRoles are the roles (as the nodes report them with SetRole)
+	// that leader-targeted faults aim at; nil means "leader" and "primary".
+	// Chain replication's critical node is its tail.
+	TargetRoles []string
 }
 
 // Expectation is what the literature says a strategy does under one fault.

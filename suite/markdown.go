@@ -14,7 +14,7 @@ func verdictText(c *Cell) string {
 	case checkers.Valid:
 		return fmt.Sprintf("valid (%d/%d)", len(c.Runs), len(c.Runs))
 	case checkers.Invalid:
-		return fmt.Sprintf("INVALID seed %d", c.FirstFailure.Seed)
+		return fmt.Sprintf("INVALID seed %d (of %d)", c.FirstFailure.Seed, len(c.Runs))
 	}
 	return fmt.Sprintf("unknown seed %d", c.FirstFailure.Seed)
 }
@@ -57,8 +57,8 @@ func (m *Matrix) Markdown() string {
 		b.WriteString(strings.Join(notes, "\n"))
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "\n%d strategies x %d nemeses x %d seeds in %.1fs; %d disagreements.\n",
-		len(m.Strategies), len(m.Nemeses), m.Seeds, m.Wall.Seconds(), m.Disagree)
+	fmt.Fprintf(&b, "\n%d strategies x %d nemeses x %d seeds (cells expected unsafe hunt up to %d more) in %.1fs; %d disagreements.\n",
+		len(m.Strategies), len(m.Nemeses), m.Seeds, m.Hunt, m.Wall.Seconds(), m.Disagree)
 	return b.String()
 }
 

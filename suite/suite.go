@@ -29,6 +29,12 @@ type Config struct {
 	// Nemesis and Seed.
 	Base     harness.Config
 	Parallel int // concurrent runs; 0 means one per core
+	// Hunt is how many more seeds a cell the literature calls unsafe gets
+	// when its first Seeds did not catch a violation: finding a
+	// counterexample is a search, and a fault must often hit one particular
+	// node (a primary, a tail) to expose it. The matrix says how many seeds
+	// each cell tried.
+	Hunt int
 }
 
 // Run is one seed of one cell.
@@ -71,6 +77,7 @@ type Matrix struct {
 	Strategies []string      `json:"strategies"`
 	Nemeses    []string      `json:"nemeses"`
 	Seeds      int           `json:"seeds"`
+	Hunt       int           `json:"hunt"`
 	Config     any           `json:"config"`
 	Cells      []*Cell       `json:"cells"`
 	Wall       time.Duration `json:"wall_ns"`
@@ -104,13 +111,7 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 		parallel = runtime.NumCPU()
 	}
 	start := time.Now()
-	m := &Matrix{Nemeses: cfg.Nemeses, Seeds: cfg.Seeds, Config: cfg.Base}
-	type job struct {
-		cell *Cell
-		slot int
-		cfg  harness.Config
-		s    nodes.Strategy
-	}
+	m := &Matrix{Nemeses: cfg.Nemeses, Seeds: cfg.Seeds, Hunt: cfg.Hunt, Config: cfg.Base}
 	var jobs []job
 	for _, s := range cfg.Strategies {
 		m.Strategies = append(m.Strategies, s.Name)
@@ -133,12 +134,63 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 		}
 	}
 
-	var (
-		mu   sync.Mutex
-		done int
-		wg   sync.WaitGroup
-		next = make(chan job)
-	)
+	total := len(jobs)
+	done := 0
+	var mu sync.Mutex
+	report := func() {
+		done++
+		if progress != nil {
+			progress(done, total)
+		}
+	}
+	if err := runJobs(ctx, jobs, parallel, &mu, report); err != nil {
+		return nil, err
+	}
+
+	// The hunt: unsafe-by-the-literature cells not yet caught get more
+	// seeds, a round at a time, until caught or out of seeds.
+	for extra := 0; extra < cfg.Hunt; extra++ {
+		var round []job
+		for _, c := range m.Cells {
+			if c.Expected == nil || c.Expected.Safe || caught(c) {
+				continue
+			}
+			j := jobs[slices.IndexFunc(jobs, func(j job) bool { return j.cell == c })]
+			j.cfg.Seed = cfg.FirstSeed + int64(len(c.Runs))
+			j.slot = len(c.Runs)
+			c.Runs = append(c.Runs, Run{})
+			round = append(round, j)
+		}
+		if len(round) == 0 {
+			break
+		}
+		total += len(round)
+		if err := runJobs(ctx, round, parallel, &mu, report); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range m.Cells {
+		summarize(c)
+		if !c.Agrees {
+			m.Disagree++
+		}
+	}
+	m.Wall = time.Since(start)
+	return m, nil
+}
+
+// job is one run: a seed of a cell.
+type job struct {
+	cell *Cell
+	slot int
+	cfg  harness.Config
+	s    nodes.Strategy
+}
+
+// runJobs runs jobs on parallel workers, storing each result in its cell.
+func runJobs(ctx context.Context, jobs []job, parallel int, mu *sync.Mutex, report func()) error {
+	var wg sync.WaitGroup
+	next := make(chan job)
 	for range parallel {
 		wg.Add(1)
 		go func() {
@@ -147,10 +199,7 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 				r := runOne(ctx, j.cfg, j.s)
 				mu.Lock()
 				j.cell.Runs[j.slot] = r
-				done++
-				if progress != nil {
-					progress(done, len(jobs))
-				}
+				report()
 				mu.Unlock()
 			}
 		}()
@@ -163,17 +212,11 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 	}
 	close(next)
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	for _, c := range m.Cells {
-		summarize(c)
-		if !c.Agrees {
-			m.Disagree++
-		}
-	}
-	m.Wall = time.Since(start)
-	return m, nil
+	return ctx.Err()
+}
+
+func caught(c *Cell) bool {
+	return slices.ContainsFunc(c.Runs, func(r Run) bool { return r.Valid == checkers.Invalid })
 }
 
 func expectation(s nodes.Strategy, nemesis string) *nodes.Expectation {

@@ -107,3 +107,18 @@ func BenchmarkReplicationSuite(b *testing.B) {
 		b.ReportMetric(float64(m.Disagree), "disagreements")
 	}
 }
+
+func TestHuntTriesMoreSeedsOnlyForUncaughtUnsafeCells(t *testing.T) {
+	claims := nodes.Strategy{Name: "single", New: single.New, Expect: []nodes.Expectation{
+		{Nemesis: "none", Safe: false}, {Nemesis: "kill", Safe: true}}}
+	m, err := Execute(context.Background(), Config{Strategies: []nodes.Strategy{claims}, Nemeses: []string{"none", "kill"}, Seeds: 2, Hunt: 3, Base: base()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := m.Cell("single", "none"); len(c.Runs) != 5 || !strings.Contains(c.Note, "in 5 seeds") {
+		t.Fatalf("an uncaught unsafe cell should hunt to 2+3 seeds: %d runs, %q", len(c.Runs), c.Note)
+	}
+	if c := m.Cell("single", "kill"); len(c.Runs) != 2 {
+		t.Fatalf("a safe cell must not hunt: %d runs", len(c.Runs))
+	}
+}

@@ -22,8 +22,9 @@ import (
 
 func newSuiteCmd() *cobra.Command {
 	var (
-		seeds, nodeCount, parallel                     int
+		seeds, nodeCount, parallel, hunt               int
 		timeLimit, rate, latencyMS, interval, recovery float64
+		opTimeout                                      float64
 		nemeses, only, store                           string
 		firstSeed                                      int64
 		quiet                                          bool
@@ -35,6 +36,10 @@ func newSuiteCmd() *cobra.Command {
 in parallel up to the core count, and print a matrix: for each strategy and
 nemesis the verdict (valid in all seeds, or the first seed that failed and
 the anomaly), availability, p50/p99 latency and messages per operation.
+
+Finding a violation is a search: a cell the literature calls unsafe that
+its --seeds did not catch gets up to --hunt more seeds, and the matrix says
+how many were tried.
 
 Each strategy declares its expected verdict per nemesis, with the reason and
 a reference. The suite exits 1 when an observation contradicts an
@@ -58,7 +63,7 @@ Example:
 			base.NodeCount, base.Rate = nodeCount, rate
 			base.TimeLimit, base.NemesisInterval, base.Recovery = seconds(timeLimit), seconds(interval), seconds(recovery)
 			base.Latency = time.Duration(latencyMS * float64(time.Millisecond))
-			base.OpTimeout = time.Second
+			base.OpTimeout = seconds(opTimeout)
 			var nems []string
 			for _, n := range strings.Split(nemeses, ",") {
 				if n = strings.TrimSpace(n); n != "" {
@@ -69,7 +74,7 @@ Example:
 			defer stop()
 			bar := newProgressLine(cmd.ErrOrStderr(), quiet)
 			m, err := suite.Execute(ctx, suite.Config{
-				Strategies: strategies, Nemeses: nems, Seeds: seeds, FirstSeed: firstSeed, Base: base, Parallel: parallel,
+				Strategies: strategies, Nemeses: nems, Seeds: seeds, FirstSeed: firstSeed, Base: base, Parallel: parallel, Hunt: hunt,
 			}, func(done, total int) {
 				bar.update(harness.Progress{Phase: "suite", Now: time.Duration(done) * time.Second, TimeLimit: time.Duration(total) * time.Second, Completed: done})
 			})
@@ -102,6 +107,7 @@ Example:
 	}
 	fs := cmd.Flags()
 	fs.IntVar(&seeds, "seeds", 2, "seeds per strategy and nemesis (1, 2, ...)")
+	fs.IntVar(&hunt, "hunt", 20, "more seeds, at most, for a cell the literature calls unsafe until a violation is caught")
 	fs.Int64Var(&firstSeed, "first-seed", 1, "the first seed; the others follow it")
 	fs.StringVar(&nemeses, "nemesis", strings.Join(suite.DefaultNemeses, ","), "comma-separated nemeses; none is the fault-free baseline")
 	fs.StringVar(&only, "node", "", "comma-separated strategies of the group to run (default: all)")
@@ -111,6 +117,9 @@ Example:
 	fs.Float64Var(&latencyMS, "latency", 5, "mean network latency between nodes, in ms")
 	fs.Float64Var(&interval, "nemesis-interval", 5, "seconds between a fault's start and stop")
 	fs.Float64Var(&recovery, "recovery", 10, "seconds of quiet after healing, before final reads")
+	// A client timeout shorter than a fault window keeps clients issuing
+	// operations through the fault, so what a faulty node answers is seen.
+	fs.Float64Var(&opTimeout, "op-timeout", 2, "seconds a client waits for a reply")
 	fs.IntVar(&parallel, "parallel", 0, "runs at once (default: one per core)")
 	fs.StringVar(&store, "store", "store", "directory that keeps results")
 	fs.BoolVarP(&quiet, "quiet", "q", false, "no progress line")

@@ -6,7 +6,9 @@ import (
 	"strings"
 
 	"github.com/ddbbench/ddbbench/nodes"
+	"github.com/ddbbench/ddbbench/nodes/replication/chain"
 	"github.com/ddbbench/ddbbench/nodes/replication/local"
+	"github.com/ddbbench/ddbbench/nodes/replication/quorum"
 	"github.com/ddbbench/ddbbench/nodes/replication/raft"
 	"github.com/ddbbench/ddbbench/nodes/replication/single"
 )
@@ -14,6 +16,8 @@ import (
 var strategies = []nodes.Strategy{
 	{Name: "single", Group: "replication", New: single.New, Expect: single.Expect,
 		Summary: "one copy on n0, synced before acknowledging; other nodes forward to it"},
+	quorum.Strategy(),
+	chain.Strategy(),
 	raft.Strategy(),
 	{Name: "local", Group: "control", New: local.New, Expect: local.Expect,
 		Summary: "negative control: each node serves its own unreplicated copy (not linearizable)"},
