@@ -141,6 +141,12 @@ func (c *Config) Validate() error {
 	case c.Recovery < 0:
 		return badf("--recovery must not be negative, got %v", c.Recovery)
 	}
+	if c.Strategy.NoCAS {
+		c.Register.CASes = 0
+		if c.Register.Reads+c.Register.Writes == 0 {
+			c.Register.Reads, c.Register.Writes = 1, 1
+		}
+	}
 	if err := c.Register.Validate(); err != nil {
 		return badf("%v", err)
 	}

@@ -53,6 +53,10 @@ type Strategy struct {
 	// that leader-targeted faults aim at; nil means "leader" and "primary".
 	// Chain replication's critical node is its tail.
 	TargetRoles []string
+	// NoCAS says the strategy answers cas with not-supported (it would need
+	// consensus); register runs then leave cas out of the mix, so that
+	// availability and latency compare like with like.
+	NoCAS bool
 }
 
 // Expectation is what the literature says a strategy does under one fault.

@@ -126,6 +126,7 @@ func Strategy() nodes.Strategy {
 		Summary: "ABD majority-quorum register: two round trips to a majority per read and write, reads write back; cas not supported",
 		New:     New,
 		Expect:  Expect,
+		NoCAS:   true,
 	}
 }
 
