@@ -40,7 +40,7 @@ func (n *slowNode) Handle(msg maelstrom.Msg) {
 	})
 }
 
-func drive(t *testing.T, node *slowNode, clients int, rate float64, timeout, run time.Duration) (*workloads.Driver, *sim.Sim) {
+func drive(t *testing.T, node *slowNode, clients int, rate float64, timeout, run time.Duration, drain bool) (*workloads.Driver, *sim.Sim) {
 	t.Helper()
 	s := sim.New(sim.Config{Seed: 1})
 	s.AddServer("n0", func() nodes.Node { return node })
@@ -55,6 +55,12 @@ func drive(t *testing.T, node *slowNode, clients int, rate float64, timeout, run
 		t.Fatal(err)
 	}
 	d.Stop()
+	if drain {
+		// Let what is in flight answer or time out, as the harness does.
+		if err := s.RunUntil(run + timeout); err != nil {
+			t.Fatal(err)
+		}
+	}
 	d.Abandon()
 	return d, s
 }
@@ -62,7 +68,7 @@ func drive(t *testing.T, node *slowNode, clients int, rate float64, timeout, run
 func TestOpenLoopMeasuresFromIntendedStart(t *testing.T) {
 	// One client, 100 ops/s offered, 50 ms of service each: the client can
 	// do 20/s, so arrivals queue and latency grows far beyond 50 ms.
-	d, _ := drive(t, &slowNode{delay: 50 * time.Millisecond}, 1, 100, time.Second, 5*time.Second)
+	d, _ := drive(t, &slowNode{delay: 50 * time.Millisecond}, 1, 100, time.Second, 5*time.Second, false)
 	h := d.History()
 	if len(h) < 90 || len(h) > 110 {
 		t.Fatalf("one client at 50 ms per op should finish about 100 ops in 5 s, got %d", len(h))
@@ -82,7 +88,7 @@ func TestOpenLoopMeasuresFromIntendedStart(t *testing.T) {
 func TestAClientNeverOverlapsItself(t *testing.T) {
 	// Zero-delay replies: without a turnaround, a client's operations would
 	// share timestamps and look concurrent to the checker.
-	d, _ := drive(t, &slowNode{}, 3, 2000, time.Second, 2*time.Second)
+	d, _ := drive(t, &slowNode{}, 3, 2000, time.Second, 2*time.Second, false)
 	lastEnd := map[string]int64{}
 	for _, op := range d.History() {
 		if end, ok := lastEnd[op.Client]; ok && op.Invoke <= end {
@@ -93,7 +99,7 @@ func TestAClientNeverOverlapsItself(t *testing.T) {
 }
 
 func TestTimeoutsAreInfoAndMoveTheClientToANewProcess(t *testing.T) {
-	d, _ := drive(t, &slowNode{mute: true}, 2, 10, 200*time.Millisecond, 3*time.Second)
+	d, _ := drive(t, &slowNode{mute: true}, 2, 10, 200*time.Millisecond, 3*time.Second, false)
 	seen := map[int]bool{}
 	for _, op := range d.History() {
 		if op.Outcome != history.Info || op.Error == nil || op.Error.Code != maelstrom.Timeout {
@@ -129,7 +135,7 @@ func TestErrorClassification(t *testing.T) {
 			return history.Fail
 		}},
 	} {
-		d, _ := drive(t, &slowNode{delay: time.Millisecond, code: tc.code}, 2, 50, time.Second, 2*time.Second)
+		d, _ := drive(t, &slowNode{delay: time.Millisecond, code: tc.code}, 2, 50, time.Second, 2*time.Second, true)
 		for _, op := range d.History() {
 			if want := tc.want(op); op.Outcome != want || op.Error == nil || op.Error.Code != tc.code {
 				t.Fatalf("code %d on %s: got %s, want %s", tc.code, op.F, op.Outcome, want)
@@ -139,7 +145,7 @@ func TestErrorClassification(t *testing.T) {
 }
 
 func TestAbandonRecordsInFlightOpsAsInfo(t *testing.T) {
-	d, _ := drive(t, &slowNode{delay: time.Hour}, 4, 100, 2*time.Hour, time.Second)
+	d, _ := drive(t, &slowNode{delay: time.Hour}, 4, 100, 2*time.Hour, time.Second, false)
 	if len(d.History()) != 4 || d.Outstanding() != 0 {
 		t.Fatalf("the 4 clients' in-flight ops should be recorded as info, got %d ops, %d outstanding", len(d.History()), d.Outstanding())
 	}

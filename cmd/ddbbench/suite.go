@@ -25,7 +25,7 @@ func newSuiteCmd() *cobra.Command {
 		seeds, nodeCount, parallel, hunt               int
 		timeLimit, rate, latencyMS, interval, recovery float64
 		opTimeout                                      float64
-		nemeses, only, store                           string
+		nemeses, only, store, latencyDist              string
 		firstSeed                                      int64
 		quiet                                          bool
 	)
@@ -63,6 +63,7 @@ Example:
 			base.NodeCount, base.Rate = nodeCount, rate
 			base.TimeLimit, base.NemesisInterval, base.Recovery = seconds(timeLimit), seconds(interval), seconds(recovery)
 			base.Latency = time.Duration(latencyMS * float64(time.Millisecond))
+			base.LatencyDist = latencyDist
 			base.OpTimeout = seconds(opTimeout)
 			var nems []string
 			for _, n := range strings.Split(nemeses, ",") {
@@ -115,6 +116,9 @@ Example:
 	fs.Float64Var(&timeLimit, "time-limit", 30, "virtual seconds of load per run")
 	fs.Float64Var(&rate, "rate", 100, "operations per second")
 	fs.Float64Var(&latencyMS, "latency", 5, "mean network latency between nodes, in ms")
+	// Constant latency delivers a message to every replica at the same
+	// instant, which hides the races replication protocols have.
+	fs.StringVar(&latencyDist, "latency-dist", "exponential", "latency distribution: constant, uniform or exponential")
 	fs.Float64Var(&interval, "nemesis-interval", 5, "seconds between a fault's start and stop")
 	fs.Float64Var(&recovery, "recovery", 10, "seconds of quiet after healing, before final reads")
 	// A client timeout shorter than a fault window keeps clients issuing

@@ -8,6 +8,10 @@ import (
 	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/nodes/replication/chain"
 	"github.com/ddbbench/ddbbench/nodes/replication/local"
+	"github.com/ddbbench/ddbbench/nodes/replication/lww"
+	"github.com/ddbbench/ddbbench/nodes/replication/pb/pbasync"
+	"github.com/ddbbench/ddbbench/nodes/replication/pb/pbreadreplica"
+	"github.com/ddbbench/ddbbench/nodes/replication/pb/pbsync"
 	"github.com/ddbbench/ddbbench/nodes/replication/quorum"
 	"github.com/ddbbench/ddbbench/nodes/replication/raft"
 	"github.com/ddbbench/ddbbench/nodes/replication/single"
@@ -16,9 +20,13 @@ import (
 var strategies = []nodes.Strategy{
 	{Name: "single", Group: "replication", New: single.New, Expect: single.Expect,
 		Summary: "one copy on n0, synced before acknowledging; other nodes forward to it"},
+	pbsync.Strategy(),
+	pbasync.Strategy(),
+	pbreadreplica.Strategy(),
 	quorum.Strategy(),
 	chain.Strategy(),
 	raft.Strategy(),
+	lww.Strategy(),
 	{Name: "local", Group: "control", New: local.New, Expect: local.Expect,
 		Summary: "negative control: each node serves its own unreplicated copy (not linearizable)"},
 }

@@ -14,6 +14,12 @@ import (
 	"github.com/ddbbench/ddbbench/nodes"
 )
 
+// TestExplore measures how often the harness catches LWW under each fault,
+// for the figures in the documentation. It runs only when asked:
+//
+//	EXPLORE=none,clock SEEDS=10 [OPTIMEOUT=1s] [INTERVAL=3s]
+//	[DIST=exponential] [KEYS=1] [MIX=r:w:c] [RATE=200] [READALL=1]
+//	go test -run Explore -v
 func TestExplore(t *testing.T) {
 	nems := os.Getenv("EXPLORE")
 	if nems == "" {
@@ -24,6 +30,9 @@ func TestExplore(t *testing.T) {
 		seeds, _ = strconv.Atoi(s)
 	}
 	strat := nodes.Strategy{Name: "lww", Group: "replication", New: New}
+	if os.Getenv("READALL") != "" {
+		strat.New = func() nodes.Node { c := DefaultConfig(); c.R, c.W = 3, 1; return NewWith(c) }
+	}
 	for _, nem := range strings.Split(nems, ",") {
 		caught := []int64{}
 		for seed := int64(1); seed <= int64(seeds); seed++ {
@@ -33,6 +42,7 @@ func TestExplore(t *testing.T) {
 				c.LatencyDist = d
 			}
 			c.NemesisInterval = 3 * time.Second
+			c.CheckTimeout = 20 * time.Second
 			if s := os.Getenv("INTERVAL"); s != "" {
 				c.NemesisInterval, _ = time.ParseDuration(s)
 			}
@@ -46,6 +56,9 @@ func TestExplore(t *testing.T) {
 				var r, w, cs int
 				fmt.Sscanf(s, "%d:%d:%d", &r, &w, &cs)
 				c.Register.Reads, c.Register.Writes, c.Register.CASes = r, w, cs
+			}
+			if s := os.Getenv("RATE"); s != "" {
+				c.Rate, _ = strconv.ParseFloat(s, 64)
 			}
 			if nem != "none" {
 				c.Nemesis = []string{nem}

@@ -15,6 +15,12 @@ import (
 	"github.com/ddbbench/ddbbench/nodes/replication/pb"
 )
 
+// TestExplore measures how often the harness catches each variant under each
+// fault, for the figures in the documentation. It runs only when asked:
+//
+//	EXPLORE=none,kill,partition MODE=sync|async|rr [SEEDS=10] [OPTIMEOUT=1s]
+//	[INTERVAL=3s] [DIST=exponential] [KEYS=1] [MIX=r:w:c] [RATE=100]
+//	[LOSE=1] [LOGS=1|all] go test -run Explore -v
 func TestExplore(t *testing.T) {
 	nems := os.Getenv("EXPLORE")
 	if nems == "" {
@@ -35,6 +41,7 @@ func TestExplore(t *testing.T) {
 				c.LatencyDist = d
 			}
 			c.NemesisInterval = 3 * time.Second
+			c.CheckTimeout = 20 * time.Second
 			if s := os.Getenv("INTERVAL"); s != "" {
 				c.NemesisInterval, _ = time.ParseDuration(s)
 			}
@@ -52,6 +59,7 @@ func TestExplore(t *testing.T) {
 			if s := os.Getenv("RATE"); s != "" {
 				c.Rate, _ = strconv.ParseFloat(s, 64)
 			}
+			c.LoseUnsynced = os.Getenv("LOSE") != ""
 			if nem != "none" {
 				c.Nemesis = []string{nem}
 			}

@@ -23,7 +23,8 @@
 //     read at the primary never sees an update that is not yet on every
 //     backup.
 //   - Async (pb-async, Tanenbaum's "non-blocking" variant): as soon as the
-//     primary itself has it; backups catch up in the background.
+//     primary itself has it; the updates are shipped to the backups in a
+//     batch at the next heartbeat tick.
 //   - ReadReplica (pb-read-replica, Tanenbaum's primary-backup with local
 //     reads): updates as in Sync, but every node answers reads from its own
 //     copy at once.
@@ -45,9 +46,16 @@
 // A new primary starts a new epoch and pushes its whole state (a snapshot)
 // to the members of its view before it serves anything, so that writes the
 // old primary had sent to some backups but never acknowledged vanish
-// everywhere instead of resurfacing later. When two primaries learn of each
-// other, the higher epoch (then the lower id) wins; the loser steps down and
-// rejoins as a backup, losing what it acknowledged on its own.
+// everywhere instead of resurfacing later. A primary does not step down
+// because it hears another node claim the role: it goes on believing it is
+// primary until a node it sends to refuses it — a backup that follows a
+// primary of a higher epoch (or of the same epoch and a lower id), or such a
+// primary itself. It then rejoins as a backup, and what it acknowledged on
+// its own is lost.
+//
+// A forwarded request that the network delivers twice is executed once (the
+// primary remembers forwarded message ids for a few seconds), as TCP would
+// ensure; every other message is idempotent or sequence-numbered.
 //
 // # Crash recovery
 //
@@ -57,24 +65,31 @@
 // waits to hear a primary, asks to join, and is brought up to date with a
 // snapshot. The primary first tells the current members about the joiner and
 // waits for their acknowledgements, so that every node that might take over
-// knows the joiner is a candidate. When every node is recovering (all were
-// killed), the one with the highest (epoch, applied sequence number) becomes
-// primary: with synchronous replication that copy holds every acknowledged
-// write, since the primary applies before it replicates.
+// knows the joiner is a candidate. When every other node says it is
+// recovering too (all were killed), the one with the highest (epoch, applied
+// sequence number) becomes primary: the last primary applied and synced
+// every write before replicating it, so its copy is the most advanced and
+// holds every acknowledged write.
 //
 // # Why pb-sync is safe under kill but not under partition or pause
 //
 // Under kill the failure detector is accurate: a node that stops answering
 // has crashed. An acknowledged write was applied and synced by the primary
 // and every member of its view before the acknowledgement, and a node leaves
-// the view only by crashing, after which it must rejoin by snapshot. So every
-// node that can become primary (a live member) holds every acknowledged
-// write, and reads at the primary see only writes already on every member.
+// the view only by crashing (or by asking to rejoin after a restart), after
+// which it comes back only through a snapshot. So every node that can become
+// primary, a live member, holds every acknowledged write. It may lack, or
+// alone hold, writes the dead primary had sent but not acknowledged; its
+// snapshot makes every member agree with it, and no read ever showed such a
+// write, since reads at the primary wait for the writes before them on the
+// same key to reach every member.
+//
 // Under a partition, a pause or heavy message loss the detector suspects live
-// nodes: the old primary, alone in its view, keeps acknowledging writes and
-// serving reads while the other side elects a new primary (split brain), and
-// a paused node that resumes runs its overdue timers before the messages
-// that would have told it about the new primary.
+// nodes: the other side promotes a backup while the old primary, alone in
+// its view, keeps acknowledging writes and serving reads (split brain); a
+// paused primary is replaced while it sleeps, and when it resumes it answers
+// the requests that queued up meanwhile from its stale copy, before any
+// backup has refused it.
 package pb
 
 import (
@@ -332,6 +347,7 @@ func (n *Node) Init(env nodes.Env) {
 	n.primaryState = primaryState{queues: map[int][]*clientOp{}, tokens: map[string]int64{}}
 
 	if n.load() {
+		n.role = roleRecovering
 		n.becomeRecovering("", 0)
 		n.env.Logf("restarted at epoch %d seq %d: recovering", n.epoch, n.seq)
 	} else {
@@ -363,13 +379,15 @@ func (n *Node) others() []string {
 }
 
 // outranks reports whether primary a of epoch ea beats primary b of epoch
-// eb: the higher epoch, then the lower id.
+// eb: the higher epoch, then the lower id. Anyone beats nobody ("").
 func (n *Node) outranks(a string, ea int, b string, eb int) bool {
-	if a == "" {
+	switch {
+	case a == "":
 		return false
-	}
-	if b == "" || ea != eb {
-		return ea > eb || b == ""
+	case b == "":
+		return true
+	case ea != eb:
+		return ea > eb
 	}
 	return n.rank[a] < n.rank[b]
 }
@@ -499,7 +517,7 @@ func (n *Node) forward(req maelstrom.Msg, op kvstate.Op, dest string) {
 // definitely after HoldTimeout: nothing was done with it.
 func (n *Node) hold(req maelstrom.Msg, op kvstate.Op, forwarded bool) {
 	h := &heldOp{req: req, op: op, forwarded: forwarded}
-	n.held = append(n.held, h)
+	n.held = append(slices.DeleteFunc(n.held, func(h *heldOp) bool { return h.done }), h)
 	n.env.SetTimer(HoldTimeout, func() {
 		if !h.done {
 			h.done = true
