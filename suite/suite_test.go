@@ -2,6 +2,7 @@ package suite
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -120,5 +121,24 @@ func TestHuntTriesMoreSeedsOnlyForUncaughtUnsafeCells(t *testing.T) {
 	}
 	if c := m.Cell("single", "kill"); len(c.Runs) != 2 {
 		t.Fatalf("a safe cell must not hunt: %d runs", len(c.Runs))
+	}
+}
+
+// The expected-verdict table in docs/strategies.md is generated from the
+// strategies' declarations; it must not drift from the code.
+func TestStrategiesDocIsCurrent(t *testing.T) {
+	var strategies []nodes.Strategy
+	for _, s := range catalog.All() {
+		if s.Group == "replication" {
+			strategies = append(strategies, s)
+		}
+	}
+	doc, err := os.ReadFile("../docs/strategies.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ExpectedMarkdown(strategies, DefaultNemeses)
+	if !strings.Contains(string(doc), want) {
+		t.Fatalf("docs/strategies.md's expected table is out of date; regenerate it from `ddbbench suite replication` (expected.md in its results). It should contain:\n%s", want)
 	}
 }
