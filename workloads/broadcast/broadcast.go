@@ -102,13 +102,7 @@ func (w *Workload) Generate(rng *rand.Rand) *history.Op {
 
 // Final is one read on every node (op.Node names it), after recovery. The
 // nodes are those Prepare was given.
-func (w *Workload) Final() []*history.Op {
-	ops := make([]*history.Op, len(w.nodes))
-	for i, n := range w.nodes {
-		ops[i] = &history.Op{F: "read", Node: n, Final: true}
-	}
-	return ops
-}
+func (w *Workload) Final() []*history.Op { return workloads.ReadsOnEveryNode(w.nodes) }
 
 type broadcastBody struct {
 	Message any `json:"message"`
@@ -125,18 +119,14 @@ func (w *Workload) Request(op *history.Op) (string, any) {
 // Complete implements workloads.Workload: a read's messages become its
 // result, as a list of JSON values.
 func (w *Workload) Complete(op *history.Op, resp maelstrom.Msg) error {
-	want := op.F + "_ok"
-	if resp.Type != want {
-		return fmt.Errorf("expected a %s reply to %s, got %s", want, op.F, resp.Type)
+	if err := workloads.ExpectReply(op, resp); err != nil || op.F != "read" {
+		return err
 	}
-	if op.F != "read" {
-		return nil
-	}
-	body, err := maelstrom.Decode[map[string]json.RawMessage](resp)
+	raw, err := workloads.ReplyField(resp, "messages")
 	if err != nil {
 		return err
 	}
-	msgs, err := decodeList(body["messages"])
+	msgs, err := decodeList(raw)
 	if err != nil {
 		return fmt.Errorf("read_ok \"messages\": %w", err)
 	}

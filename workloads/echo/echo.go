@@ -5,7 +5,6 @@
 package echo
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/ddbbench/ddbbench/checkers/jsonval"
 	"github.com/ddbbench/ddbbench/history"
 	"github.com/ddbbench/ddbbench/maelstrom"
+	"github.com/ddbbench/ddbbench/workloads"
 )
 
 // Config shapes the load.
@@ -77,13 +77,9 @@ func (w *Workload) Complete(op *history.Op, resp maelstrom.Msg) error {
 	if resp.Type != "echo_ok" {
 		return fmt.Errorf("expected an echo_ok reply to echo, got %s", resp.Type)
 	}
-	body, err := maelstrom.Decode[map[string]json.RawMessage](resp)
+	echo, err := workloads.ReplyField(resp, "echo")
 	if err != nil {
 		return err
-	}
-	echo, ok := body["echo"]
-	if !ok {
-		return fmt.Errorf("echo_ok has no \"echo\" field")
 	}
 	v, err := jsonval.Decode(echo)
 	if err != nil {

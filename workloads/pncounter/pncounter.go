@@ -9,7 +9,6 @@
 package pncounter
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 
@@ -89,13 +88,7 @@ func (w *Workload) Generate(rng *rand.Rand) *history.Op {
 }
 
 // Final is one read on every node (op.Node names it), after recovery.
-func (w *Workload) Final() []*history.Op {
-	ops := make([]*history.Op, len(w.nodes))
-	for i, n := range w.nodes {
-		ops[i] = &history.Op{F: "read", Node: n, Final: true}
-	}
-	return ops
-}
+func (w *Workload) Final() []*history.Op { return workloads.ReadsOnEveryNode(w.nodes) }
 
 type addBody struct {
 	Delta any `json:"delta"`
@@ -112,20 +105,12 @@ func (w *Workload) Request(op *history.Op) (string, any) {
 // Complete implements workloads.Workload: a read's value, which must be an
 // integer (Maelstrom's schema says Int), becomes its result as an int64.
 func (w *Workload) Complete(op *history.Op, resp maelstrom.Msg) error {
-	want := op.F + "_ok"
-	if resp.Type != want {
-		return fmt.Errorf("expected a %s reply to %s, got %s", want, op.F, resp.Type)
-	}
-	if op.F != "read" {
-		return nil
-	}
-	body, err := maelstrom.Decode[map[string]json.RawMessage](resp)
-	if err != nil {
+	if err := workloads.ExpectReply(op, resp); err != nil || op.F != "read" {
 		return err
 	}
-	value, ok := body["value"]
-	if !ok {
-		return fmt.Errorf("read_ok has no \"value\" field")
+	value, err := workloads.ReplyField(resp, "value")
+	if err != nil {
+		return err
 	}
 	v, err := jsonval.Decode(value)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ddbbench/ddbbench/history"
 	"github.com/ddbbench/ddbbench/maelstrom"
+	"github.com/ddbbench/ddbbench/workloads"
 )
 
 // Config shapes the load.
@@ -154,9 +155,8 @@ func (w *Workload) Request(op *history.Op) (string, any) {
 
 // Complete implements workloads.Workload.
 func (w *Workload) Complete(op *history.Op, resp maelstrom.Msg) error {
-	want := op.F + "_ok"
-	if resp.Type != want {
-		return fmt.Errorf("expected a %s reply to %s, got %s", want, op.F, resp.Type)
+	if err := workloads.ExpectReply(op, resp); err != nil {
+		return err
 	}
 	if op.F == "read" {
 		body, err := maelstrom.Decode[maelstrom.ReadOKBody](resp)
