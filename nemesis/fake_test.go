@@ -107,9 +107,15 @@ func (f *fakeTarget) Heal() {
 	f.record("heal")
 }
 
-func (f *fakeTarget) SetPacketFaults(p network.PacketFaults) {
+func (f *fakeTarget) SetPacketFaults(p network.PacketFaults) error {
+	for _, id := range p.Targets {
+		if !f.known(id) {
+			return fmt.Errorf("packet faults name unknown node %q", id)
+		}
+	}
 	f.packets = p
 	f.record("packets %+v", p)
+	return nil
 }
 
 func (f *fakeTarget) Kill(node string) error {

@@ -45,7 +45,7 @@ func init() {
 	for _, sh := range nodeShapes {
 		add("pause-"+sh.name, "pause", "pause "+sh.summary+", then resume", planNodes(sh))
 	}
-	add("packet", "packet", "random mix of message loss, duplication, delay and reordering between servers", planPacket(packetBehaviours...))
+	add("packet", "packet", "random mix of message loss, duplication, delay and reordering on the links of one node, a minority, a majority, the leader, or all", planPacket(packetBehaviours...))
 	for _, b := range packetBehaviours {
 		add("packet-"+b.name, "packet", b.summary, planPacket(b))
 	}
@@ -336,27 +336,33 @@ type packetBehaviour struct {
 }
 
 var packetBehaviours = []packetBehaviour{
-	{name: "loss", summary: "lose 5-30% of server-to-server messages", set: func(rng *rand.Rand, p *network.PacketFaults) {
+	// Jepsen's default is netem's "loss 20% 75%": a lost packet makes the
+	// next one lost with 75% probability, so losses come in runs of four
+	// on average.
+	{name: "loss", summary: "lose 5-30% of messages, in bursts of 4 on average", set: func(rng *rand.Rand, p *network.PacketFaults) {
 		p.Loss = pick(rng, []float64{0.05, 0.1, 0.2, 0.3})
+		p.Burst = 4
 	}},
-	{name: "dup", summary: "duplicate 5-20% of server-to-server messages", set: func(rng *rand.Rand, p *network.PacketFaults) {
+	{name: "dup", summary: "duplicate 5-20% of messages", set: func(rng *rand.Rand, p *network.PacketFaults) {
 		p.Dup = pick(rng, []float64{0.05, 0.1, 0.2})
 	}},
-	{name: "delay", summary: "delay every server-to-server message by 5-100ms more", set: func(rng *rand.Rand, p *network.PacketFaults) {
+	{name: "delay", summary: "delay every message by 5-100ms more", set: func(rng *rand.Rand, p *network.PacketFaults) {
 		p.Delay = pick(rng, []time.Duration{5 * time.Millisecond, 20 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond})
 	}},
-	{name: "reorder", summary: "hold back 10-50% of server-to-server messages, reordering them", set: func(rng *rand.Rand, p *network.PacketFaults) {
+	{name: "reorder", summary: "hold back 10-50% of messages, reordering them", set: func(rng *rand.Rand, p *network.PacketFaults) {
 		p.Reorder = pick(rng, []float64{0.1, 0.3, 0.5})
 	}},
 }
 
+// planPacket draws behaviours (a random non-empty combination when there
+// are several) and, as Jepsen's packet nemesis does, the nodes whose links
+// they affect: one, a minority, a majority, the leader, or all.
 func planPacket(behaviours ...packetBehaviour) func(*Nemesis, []string) (*fault, string) {
-	return func(n *Nemesis, _ []string) (*fault, string) {
+	return func(n *Nemesis, nodes []string) (*fault, string) {
 		var p network.PacketFaults
 		if len(behaviours) == 1 {
 			behaviours[0].set(n.rng, &p)
 		} else {
-			// A random non-empty combination.
 			mask := 1 + n.rng.IntN(1<<len(behaviours)-1)
 			for i, b := range behaviours {
 				if mask&(1<<i) != 0 {
@@ -364,7 +370,16 @@ func planPacket(behaviours ...packetBehaviour) func(*Nemesis, []string) (*fault,
 				}
 			}
 		}
-		return &fault{packet: p}, describePacket(p)
+		sh := pick(n.rng, nodeShapes)
+		chosen, what := sh.choose(n, nodes)
+		if what == "" {
+			what = sh.name
+		}
+		if sh.name != "all" {
+			p.Targets = inOrder(nodes, chosen)
+			what += " [" + strings.Join(p.Targets, ",") + "]"
+		}
+		return &fault{packet: p}, describePacket(p) + " on the links of " + what
 	}
 }
 
@@ -372,6 +387,9 @@ func describePacket(p network.PacketFaults) string {
 	var parts []string
 	if p.Loss > 0 {
 		parts = append(parts, fmt.Sprintf("loss=%g", p.Loss))
+		if p.Burst > 1 {
+			parts = append(parts, fmt.Sprintf("burst=%g", p.Burst))
+		}
 	}
 	if p.Dup > 0 {
 		parts = append(parts, fmt.Sprintf("dup=%g", p.Dup))

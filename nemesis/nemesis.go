@@ -42,7 +42,8 @@ type Target interface {
 	Partition(g network.Grudge) error
 	// Heal removes every partition and packet fault.
 	Heal()
-	SetPacketFaults(p network.PacketFaults)
+	// SetPacketFaults replaces the packet faults.
+	SetPacketFaults(p network.PacketFaults) error
 	Kill(node string) error
 	Restart(node string) error
 	Pause(node string) error
@@ -403,7 +404,7 @@ func (n *Nemesis) applyPartition() error {
 	if len(gs) == 0 {
 		n.t.Heal() // also clears packet faults: put back any still active
 		if p := n.packetFaults(); p.Active() {
-			n.t.SetPacketFaults(p)
+			n.applyPacket()
 		}
 		return nil
 	}
@@ -414,22 +415,35 @@ func (n *Nemesis) applyPartition() error {
 	return err
 }
 
-// packetFaults is the strongest of the active packet faults, field by field.
+// packetFaults is the strongest of the active packet faults, field by field,
+// on the union of their targets (every link if any of them has no targets).
 func (n *Nemesis) packetFaults() network.PacketFaults {
 	var p network.PacketFaults
+	var targets []string
+	everyLink := false
 	for _, f := range n.active {
 		if f.kind.family != "packet" {
 			continue
 		}
 		p.Loss = max(p.Loss, f.packet.Loss)
+		p.Burst = max(p.Burst, f.packet.Burst)
 		p.Dup = max(p.Dup, f.packet.Dup)
 		p.Delay = max(p.Delay, f.packet.Delay)
 		p.Reorder = max(p.Reorder, f.packet.Reorder)
+		everyLink = everyLink || len(f.packet.Targets) == 0
+		targets = append(targets, f.packet.Targets...)
+	}
+	if !everyLink {
+		p.Targets = inOrder(n.t.Nodes(), targets)
 	}
 	return p
 }
 
-func (n *Nemesis) applyPacket() { n.t.SetPacketFaults(n.packetFaults()) }
+func (n *Nemesis) applyPacket() {
+	if err := n.t.SetPacketFaults(n.packetFaults()); err != nil {
+		n.record(err)
+	}
+}
 
 // applyClock sets node's offset to the sum of the active clock faults'.
 func (n *Nemesis) applyClock(node string) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -433,6 +434,59 @@ func TestPacket(t *testing.T) {
 	ft.run(secs(1.5))
 	if p := ft.packets; p.Loss == 0 || p.Dup != 0 || p.Delay != 0 || p.Reorder != 0 {
 		t.Errorf("packet-loss set %+v", p)
+	}
+}
+
+// Like Jepsen's, the packet nemesis aims at the links of some nodes: one, a
+// minority, a majority, the leader, or all (no targets).
+func TestPacketTargets(t *testing.T) {
+	shapes := map[string]bool{}
+	for seed := range uint64(60) {
+		n := mustNew(t, []string{"packet"}, time.Second, seed)
+		ft := newFake(t, 5)
+		ft.roles["n3"] = "primary"
+		n.Start(ft, 10*time.Second)
+		ft.run(secs(1.5))
+		p, detail := ft.packets, n.Faults()[0].Detail
+		switch {
+		case len(p.Targets) == 0:
+			shapes["all"] = true
+		case strings.Contains(detail, "leader"):
+			if !slices.Equal(p.Targets, []string{"n3"}) {
+				t.Fatalf("leader-targeted packet faults hit %v, want [n3]: %s", p.Targets, detail)
+			}
+			shapes["leader"] = true
+		default:
+			shapes[strconv.Itoa(len(p.Targets))] = true
+		}
+		if !strings.Contains(detail, "on the links of") {
+			t.Fatalf("detail %q does not say which links", detail)
+		}
+	}
+	for _, want := range []string{"all", "leader", "1", "2", "3"} {
+		if !shapes[want] {
+			t.Errorf("no packet fault on %s node(s) in 60 seeds: %v", want, shapes)
+		}
+	}
+}
+
+// Overlapping packet faults act together: the strongest of each behaviour,
+// on the union of their targets, or on every link if one has no targets.
+func TestOverlappingPacketFaultsUnionTargets(t *testing.T) {
+	n := mustNew(t, []string{"packet"}, time.Second, 1)
+	n.t = newFake(t, 5)
+	packet := lookup("packet")
+	n.active = []*fault{
+		{kind: packet, packet: network.PacketFaults{Loss: 0.2, Burst: 4, Targets: []string{"n3"}}},
+		{kind: packet, packet: network.PacketFaults{Delay: time.Millisecond, Targets: []string{"n1"}}},
+	}
+	p := n.packetFaults()
+	if p.Loss != 0.2 || p.Burst != 4 || p.Delay != time.Millisecond || !slices.Equal(p.Targets, []string{"n1", "n3"}) {
+		t.Fatalf("merged %+v", p)
+	}
+	n.active = append(n.active, &fault{kind: packet, packet: network.PacketFaults{Dup: 0.1}})
+	if p := n.packetFaults(); len(p.Targets) != 0 || p.Dup != 0.1 {
+		t.Fatalf("a fault on every link must widen the merge to every link: %+v", p)
 	}
 }
 

@@ -53,14 +53,29 @@ type Config struct {
 
 // PacketFaults are the packet nemesis's temporary additions to Config.
 type PacketFaults struct {
-	Loss    float64       // extra loss probability
+	Loss float64 // extra loss probability: the long-run fraction of messages lost
+	// Burst is the mean length, in messages, of a run of losses on one
+	// link. Real losses come in bursts (a congested queue, a flapping
+	// link), which is why Jepsen gives netem's loss a 75% correlation; a
+	// burst is what silences a heartbeat long enough to be suspected.
+	// Losses follow the Gilbert-Elliott model: each directed link is good
+	// (delivers) or bad (drops), and leaves the bad state with probability
+	// 1/Burst per message, which keeps the loss rate at Loss. At most 1
+	// means independent losses.
+	Burst   float64
 	Dup     float64       // extra duplication probability
 	Delay   time.Duration // extra delay on every server-to-server message
 	Reorder float64       // probability a message is held back by up to 10x the mean latency (at least 10 ms)
+	// Targets limits the faults to links with at least one end among these
+	// nodes, both directions, as Jepsen's packet nemesis shapes the
+	// traffic of its target nodes; empty means every server-to-server link.
+	Targets []string
 }
 
 // Active reports whether any packet fault is set.
-func (p PacketFaults) Active() bool { return p != PacketFaults{} }
+func (p PacketFaults) Active() bool {
+	return p.Loss > 0 || p.Dup > 0 || p.Delay > 0 || p.Reorder > 0
+}
 
 // Grudge describes a partition: for each receiving node, the nodes whose
 // messages it drops. A grudge need not be symmetric, so one-way partitions
@@ -91,7 +106,12 @@ func (g Grudge) String() string {
 type Model struct {
 	cfg    Config
 	faults PacketFaults
-	kinds  []Kind
+	// targeted[i] is true for the packet faults' target endpoints; nil
+	// when they apply to every link.
+	targeted []bool
+	// bursting[src][dest] is true while the link is in a loss burst.
+	bursting [][]bool
+	kinds    []Kind
 	// cut[dest][src] is true when dest drops messages from src.
 	cut [][]bool
 	rng *rand.Rand
@@ -103,20 +123,21 @@ func NewModel(cfg Config, kinds []Kind, rng *rand.Rand) *Model {
 	if cfg.Dist == "" {
 		cfg.Dist = Constant
 	}
-	m := &Model{cfg: cfg, kinds: kinds, rng: rng, cut: make([][]bool, len(kinds))}
-	for i := range m.cut {
-		m.cut[i] = make([]bool, len(kinds))
+	return &Model{cfg: cfg, kinds: kinds, rng: rng, cut: square(len(kinds)), bursting: square(len(kinds))}
+}
+
+func square(n int) [][]bool {
+	rows := make([][]bool, n)
+	for i := range rows {
+		rows[i] = make([]bool, n)
 	}
-	return m
+	return rows
 }
 
 // SetPartition replaces the current partition. index maps node ids to
 // endpoint numbers; unknown ids are an error.
 func (m *Model) SetPartition(g Grudge, index func(string) (int, bool)) error {
-	fresh := make([][]bool, len(m.kinds))
-	for i := range fresh {
-		fresh[i] = make([]bool, len(m.kinds))
-	}
+	fresh := square(len(m.kinds))
 	for dest, srcs := range g {
 		d, ok := index(dest)
 		if !ok {
@@ -139,11 +160,33 @@ func (m *Model) Heal() {
 	for _, row := range m.cut {
 		clear(row)
 	}
-	m.faults = PacketFaults{}
+	m.setFaults(PacketFaults{}, nil)
 }
 
-// SetPacketFaults replaces the packet faults.
-func (m *Model) SetPacketFaults(p PacketFaults) { m.faults = p }
+// SetPacketFaults replaces the packet faults. index maps node ids to
+// endpoint numbers; unknown target ids are an error.
+func (m *Model) SetPacketFaults(p PacketFaults, index func(string) (int, bool)) error {
+	var targeted []bool
+	if len(p.Targets) > 0 {
+		targeted = make([]bool, len(m.kinds))
+		for _, id := range p.Targets {
+			i, ok := index(id)
+			if !ok {
+				return fmt.Errorf("packet faults name unknown node %q", id)
+			}
+			targeted[i] = true
+		}
+	}
+	m.setFaults(p, targeted)
+	return nil
+}
+
+func (m *Model) setFaults(p PacketFaults, targeted []bool) {
+	m.faults, m.targeted = p, targeted
+	for _, row := range m.bursting {
+		clear(row)
+	}
+}
 
 // Cut reports whether dest currently drops messages from src.
 func (m *Model) Cut(src, dest int) bool { return m.cut[dest][src] }
@@ -166,16 +209,23 @@ func (m *Model) Route(src, dest int) (copies int, delays [2]time.Duration) {
 	if m.cut[dest][src] {
 		return 0, delays
 	}
-	if p := m.cfg.Loss + m.faults.Loss; p > 0 && m.rng.Float64() < p {
+	var f PacketFaults
+	if m.targeted == nil || m.targeted[src] || m.targeted[dest] {
+		f = m.faults
+	}
+	if m.cfg.Loss > 0 && m.rng.Float64() < m.cfg.Loss {
+		return 0, delays
+	}
+	if f.Loss > 0 && m.lost(src, dest, f.Loss, f.Burst) {
 		return 0, delays
 	}
 	copies = 1
-	if p := m.cfg.Dup + m.faults.Dup; p > 0 && m.rng.Float64() < p {
+	if p := m.cfg.Dup + f.Dup; p > 0 && m.rng.Float64() < p {
 		copies = 2
 	}
 	for i := range copies {
-		delays[i] = m.latency() + m.faults.Delay
-		if m.faults.Reorder > 0 && m.rng.Float64() < m.faults.Reorder {
+		delays[i] = m.latency() + f.Delay
+		if f.Reorder > 0 && m.rng.Float64() < f.Reorder {
 			hold := 10 * m.cfg.Latency
 			if hold < 10*time.Millisecond {
 				hold = 10 * time.Millisecond
@@ -184,6 +234,23 @@ func (m *Model) Route(src, dest int) (copies int, delays [2]time.Duration) {
 		}
 	}
 	return copies, delays
+}
+
+// lost steps the link's Gilbert-Elliott chain and reports whether this
+// message is lost. From good, a burst starts with probability
+// loss/(burst*(1-loss)); a burst ends with probability 1/burst per message;
+// so the stationary loss rate is loss and bursts average burst messages.
+func (m *Model) lost(src, dest int, loss, burst float64) bool {
+	if burst <= 1 || loss >= 1 {
+		return m.rng.Float64() < loss
+	}
+	bad := &m.bursting[src][dest]
+	if *bad {
+		*bad = m.rng.Float64() >= 1/burst
+	} else {
+		*bad = m.rng.Float64() < loss/(burst*(1-loss))
+	}
+	return *bad
 }
 
 // latency draws one delay from the configured distribution.

@@ -13,6 +13,19 @@ var kinds = []Kind{Server, Server, Server, Client, Service}
 
 func model(cfg Config) *Model { return NewModel(cfg, kinds, rand.New(rand.NewPCG(1, 2))) }
 
+// index maps "n0".."n9" to endpoints 0..9.
+func index(id string) (int, bool) {
+	i := strings.TrimPrefix(id, "n")
+	return int(i[0] - '0'), len(i) == 1 && i[0] >= '0' && i[0] <= '9'
+}
+
+func setFaults(t *testing.T, m *Model, p PacketFaults) {
+	t.Helper()
+	if err := m.SetPacketFaults(p, index); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestLatencyDistributionsHaveTheirMean(t *testing.T) {
 	for _, dist := range []Dist{Constant, Uniform, Exponential} {
 		m := model(Config{Latency: 10 * time.Millisecond, Dist: dist})
@@ -48,10 +61,6 @@ func TestClientLinksHaveNoLatencyAndNoFaults(t *testing.T) {
 
 func TestPartitionsAreOneWayGrudges(t *testing.T) {
 	m := model(Config{})
-	index := func(id string) (int, bool) {
-		i := strings.TrimPrefix(id, "n")
-		return int(i[0] - '0'), len(i) == 1
-	}
 	if err := m.SetPartition(Grudge{"n1": {"n0"}}, index); err != nil {
 		t.Fatal(err)
 	}
@@ -72,12 +81,12 @@ func TestPartitionsAreOneWayGrudges(t *testing.T) {
 
 func TestPacketFaults(t *testing.T) {
 	m := model(Config{Latency: time.Millisecond})
-	m.SetPacketFaults(PacketFaults{Dup: 1, Delay: 50 * time.Millisecond})
+	setFaults(t, m, PacketFaults{Dup: 1, Delay: 50 * time.Millisecond})
 	copies, d := m.Route(0, 1)
 	if copies != 2 || d[0] < 50*time.Millisecond || d[1] < 50*time.Millisecond {
 		t.Fatalf("dup 1 with 50ms delay: %d copies after %v", copies, d)
 	}
-	m.SetPacketFaults(PacketFaults{Reorder: 1})
+	setFaults(t, m, PacketFaults{Reorder: 1})
 	late := 0
 	for range 1000 {
 		if _, d := m.Route(0, 1); d[0] > time.Millisecond {
@@ -90,6 +99,58 @@ func TestPacketFaults(t *testing.T) {
 	m.Heal()
 	if c, d := m.Route(0, 1); c != 1 || d[0] != time.Millisecond {
 		t.Fatal("heal must clear packet faults")
+	}
+}
+
+func TestPacketFaultsOnlyTouchTargetLinks(t *testing.T) {
+	m := model(Config{})
+	setFaults(t, m, PacketFaults{Loss: 1, Targets: []string{"n0"}})
+	for _, link := range [][2]int{{0, 1}, {1, 0}, {2, 0}, {0, 2}} {
+		if c, _ := m.Route(link[0], link[1]); c != 0 {
+			t.Fatalf("link %d->%d touches target n0 and must lose everything", link[0], link[1])
+		}
+	}
+	if c, _ := m.Route(1, 2); c != 1 {
+		t.Fatal("link n1->n2 does not touch the target and must be unaffected")
+	}
+	if err := m.SetPacketFaults(PacketFaults{Loss: 1, Targets: []string{"n42"}}, index); err == nil {
+		t.Fatal("a target naming an unknown node must be an error")
+	}
+}
+
+// Gilbert-Elliott losses keep the configured loss rate but group losses
+// into runs whose mean length is Burst; independent losses (Burst 1) make
+// runs of mean 1/(1-loss).
+func TestBurstyLossKeepsRateAndGroupsLosses(t *testing.T) {
+	for _, tc := range []struct {
+		loss, burst, wantRun float64
+	}{
+		{0.2, 1, 1.25},
+		{0.2, 4, 4},
+		{0.3, 4, 4},
+		{0.1, 10, 10},
+	} {
+		m := model(Config{})
+		setFaults(t, m, PacketFaults{Loss: tc.loss, Burst: tc.burst})
+		const n = 200000
+		lost, runs, inRun := 0, 0, false
+		for range n {
+			c, _ := m.Route(0, 1)
+			if c == 0 {
+				lost++
+				if !inRun {
+					runs++
+				}
+			}
+			inRun = c == 0
+		}
+		rate, run := float64(lost)/n, float64(lost)/float64(runs)
+		if math.Abs(rate-tc.loss) > 0.02 {
+			t.Errorf("loss %g burst %g: lost %.3f of messages", tc.loss, tc.burst, rate)
+		}
+		if math.Abs(run-tc.wantRun)/tc.wantRun > 0.1 {
+			t.Errorf("loss %g burst %g: runs of %.2f losses on average, want %.2f", tc.loss, tc.burst, run, tc.wantRun)
+		}
 	}
 }
 

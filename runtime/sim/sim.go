@@ -315,8 +315,11 @@ func (s *Sim) Partition(g network.Grudge) error {
 // Heal removes every partition and packet fault.
 func (s *Sim) Heal() { s.net.Heal() }
 
-// SetPacketFaults sets the packet nemesis's loss, duplication and delay.
-func (s *Sim) SetPacketFaults(p network.PacketFaults) { s.net.SetPacketFaults(p) }
+// SetPacketFaults sets the packet nemesis's loss, duplication, delay and
+// reordering, and the nodes whose links they affect.
+func (s *Sim) SetPacketFaults(p network.PacketFaults) error {
+	return s.net.SetPacketFaults(p, func(id string) (int, bool) { i, ok := s.index[id]; return i, ok })
+}
 
 // Kill crashes a node: its volatile state, timers and pending callbacks are
 // gone; its store keeps what was synced (and, unless the run loses unsynced
