@@ -96,3 +96,37 @@ func TestValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Final reads cover every key the run touched, retired keys included, and
+// nothing when final reads are off.
+func TestFinalReadsEveryKeyUsed(t *testing.T) {
+	cfg := DefaultConfig()
+	w := New(cfg)
+	rng := rand.New(rand.NewPCG(1, 1))
+	used := map[string]bool{}
+	for range 10*cfg.PerKeyLimit + 5 {
+		used[w.Generate(rng).Key] = true
+	}
+	if len(used) != 11 {
+		t.Fatalf("%d keys used, want 11 (ten retired, one active)", len(used))
+	}
+	read := map[string]bool{}
+	for _, op := range w.Final() {
+		if op.F != "read" {
+			t.Fatalf("final op %+v is not a read", op)
+		}
+		read[op.Key] = true
+	}
+	for k := range used {
+		if !read[k] {
+			t.Errorf("key %s was used but has no final read", k)
+		}
+	}
+	if len(read) != len(used) {
+		t.Errorf("final reads of %d keys, %d used", len(read), len(used))
+	}
+	cfg.FinalReads = false
+	if ops := New(cfg).Final(); len(ops) != 0 {
+		t.Errorf("final reads off, got %d", len(ops))
+	}
+}
