@@ -142,6 +142,11 @@ func (c *Config) Validate() error {
 		return badf("--recovery must not be negative, got %v", c.Recovery)
 	}
 	if c.Strategy.NoCAS {
+		// A cas observes the register as a read does (success or failure
+		// says what it held); give its share to reads, so that the share
+		// of observing operations, the ones that expose anomalies, stays
+		// the same (two thirds in the default mix).
+		c.Register.Reads += c.Register.CASes
 		c.Register.CASes = 0
 		if c.Register.Reads+c.Register.Writes == 0 {
 			c.Register.Reads, c.Register.Writes = 1, 1

@@ -177,3 +177,28 @@ func TestSingleSurvivesDuplication(t *testing.T) {
 		}
 	}
 }
+
+// A strategy that refuses cas gets cas's share of the mix as reads.
+func TestNoCASGivesCASShareToReads(t *testing.T) {
+	for _, tc := range []struct {
+		r, w, c      int
+		wantR, wantW int
+		noCAS        bool
+		wantC        int
+	}{
+		{1, 1, 1, 2, 1, true, 0},
+		{4, 1, 2, 6, 1, true, 0},
+		{0, 0, 3, 3, 0, true, 0},
+		{1, 1, 1, 1, 1, false, 1},
+	} {
+		c := config("single", 1)
+		c.Strategy.NoCAS = tc.noCAS
+		c.Register.Reads, c.Register.Writes, c.Register.CASes = tc.r, tc.w, tc.c
+		if err := c.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if got := [3]int{c.Register.Reads, c.Register.Writes, c.Register.CASes}; got != [3]int{tc.wantR, tc.wantW, tc.wantC} {
+			t.Errorf("mix %d:%d:%d, NoCAS %v: got %v", tc.r, tc.w, tc.c, tc.noCAS, got)
+		}
+	}
+}

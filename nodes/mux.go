@@ -54,8 +54,8 @@ type Strategy struct {
 	// Chain replication's critical node is its tail.
 	TargetRoles []string
 	// NoCAS says the strategy answers cas with not-supported (it would need
-	// consensus); register runs then leave cas out of the mix, so that
-	// availability and latency compare like with like.
+	// consensus); register runs then give cas's share of the mix to reads,
+	// so that availability and latency compare like with like.
 	NoCAS bool
 }
 
