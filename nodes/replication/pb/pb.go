@@ -135,8 +135,9 @@ const (
 	// Tick is the heartbeat period.
 	Tick = 50 * time.Millisecond
 	// SuspectTicks is how many ticks of silence make a node suspect another
-	// (300 ms).
-	SuspectTicks = 6
+	// (more than 150 ms): the low end of Raft's election timeout, so that
+	// pb and raft are compared with the same failure detector.
+	SuspectTicks = 3
 	// joinTicks is how often a recovering node repeats its join request.
 	joinTicks = 4
 	// RetryTimeout is how long the primary waits for a backup's
