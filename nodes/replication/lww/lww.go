@@ -17,9 +17,18 @@
 //
 //   - Placement: the replicas of a key are N consecutive nodes of the ring
 //     of node ids sorted by name, starting at a hash (FNV-1a) of the key:
-//     the key's preference list. No sloppy quorum and no hinted handoff
-//     (Dynamo §4.6): only the N home replicas count, which makes the quorums
-//     strict, the configuration most favourable to consistency.
+//     the key's preference list, its home replicas.
+//   - Sloppy quorum and hinted handoff (Dynamo §4.6), on by default as in
+//     Dynamo and Riak: a request goes to the first N nodes of the ring that
+//     the coordinator does not believe down. A node that does not answer
+//     within Timeout is believed down and replaced by the next node of the
+//     ring, which takes the write with a hint naming the home replica it
+//     stands in for. Every HandoffInterval a node pings the nodes it
+//     believes down (an answer brings them back) and hands its hinted
+//     writes to their home replicas, then forgets them. This is what keeps
+//     Dynamo "always writeable": any W nodes that can talk to each other
+//     accept writes, even on both sides of a partition. Config.Sloppy
+//     false gives strict quorums over the home replicas only.
 //   - Write: the coordinator stamps the value with its clock (Env.Now, the
 //     node-local clock, which the clock nemesis skews), its id and a
 //     counter, sends it to the N replicas and acknowledges after W of them
@@ -48,12 +57,15 @@
 // cut off after reaching one replica) stays on that replica and is seen by
 // some reads and not others.
 //
-// What the harness shows (5 nodes, 100 ops/s, 5 ms, faults every 3 s, seeds
-// 1-10): clock 10/10 with the standard workload; without faults, and under
-// partition, kill, pause and packet, 0/10 with ten keys and a constant
-// delay, but with one key, 200 ops/s, four reads to a write and exponential
-// delays: none 8/10, partition 7/10, kill 4/10, pause 6/10, packet 8/10. The
-// same contended runs with R=3, W=1 (reads see every replica) are valid.
+// With a sloppy quorum a partition no longer blocks the minority side: each
+// side with W nodes writes and reads its own copies, so a read on one side
+// misses an acknowledged write on the other (DDIA ch. 5 "Sloppy Quorums and
+// Hinted Handoff": even with R+W>N a read may not see the latest value).
+// After a pause, a crash or a partition heals, a home replica is believed up
+// again before the writes held for it are handed back: reads that reach it
+// and another replica that missed the write return the old value.
+//
+// What the harness shows: see the package's tests and docs/strategies.md.
 package lww
 
 import (
@@ -73,25 +85,36 @@ type Config struct {
 	N int // replicas per key
 	R int // answers a read waits for
 	W int // acknowledgements a write waits for
-	// Timeout is how long a coordinator waits for its quorum.
+	// Timeout is how long a coordinator waits for one node before it gives
+	// up on it (and, with a sloppy quorum, believes it down and tries the
+	// next node of the ring).
 	Timeout time.Duration
-	// ReadRepair sends the winning version to replicas that answered a read
+	// ReadRepair sends the winning version to nodes that answered a read
 	// with an older one.
 	ReadRepair bool
+	// Sloppy uses the first N nodes believed up instead of the N home
+	// replicas, with hinted handoff.
+	Sloppy bool
+	// HandoffInterval is how often a node pings the nodes it believes down
+	// and hands hinted writes back.
+	HandoffInterval time.Duration
 }
 
 // DefaultConfig is Dynamo's common configuration: N=3, R=2, W=2, so that
-// R+W>N, with read repair.
+// R+W>N, with read repair, a sloppy quorum and hinted handoff.
 func DefaultConfig() Config {
-	return Config{N: 3, R: 2, W: 2, Timeout: time.Second, ReadRepair: true}
+	return Config{N: 3, R: 2, W: 2, Timeout: 500 * time.Millisecond, ReadRepair: true,
+		Sloppy: true, HandoffInterval: time.Second}
 }
 
 // Message types between nodes.
 const (
-	typePut   = "lww_put"
-	typePutOK = "lww_put_ok"
-	typeGet   = "lww_get"
-	typeGetOK = "lww_get_ok"
+	typePut    = "lww_put"
+	typePutOK  = "lww_put_ok"
+	typeGet    = "lww_get"
+	typeGetOK  = "lww_get_ok"
+	typePing   = "lww_ping"
+	typePingOK = "lww_ping_ok"
 )
 
 // Stamp orders versions: the coordinator's clock, then its id, then its
@@ -119,10 +142,12 @@ type Version struct {
 	Stamp Stamp `json:"stamp"`
 }
 
-// PutBody asks a replica to store a version.
+// PutBody asks a node to store a version; Hint, when set, names the home
+// replica the node holds it for.
 type PutBody struct {
 	Key     int     `json:"key"`
 	Version Version `json:"version"`
+	Hint    string  `json:"hint,omitempty"`
 }
 
 // GetBody asks a replica for its version of a key.
@@ -136,13 +161,21 @@ type GetOKBody struct {
 	Version Version `json:"version"`
 }
 
-// Node is one LWW node: a replica for its share of the keys and a
-// coordinator for its clients.
+// Node is one LWW node: a replica for its share of the keys, a stand-in for
+// other nodes' shares while they are believed down, and a coordinator for
+// its clients.
 type Node struct {
 	cfg  Config
 	env  nodes.Env
 	ring []string
 	seq  int64
+	// down is this node's failure detector: the nodes that did not answer
+	// and have not answered a ping since.
+	down map[string]bool
+	// hints holds the writes this node stood in for: home replica -> key ->
+	// the newest version held for it. Durable, as Dynamo keeps hinted
+	// replicas in a separate local database.
+	hints map[string]map[int]Version
 }
 
 // New returns a node with the default configuration.
@@ -151,16 +184,30 @@ func New() nodes.Node { return NewWith(DefaultConfig()) }
 // NewWith returns a node with the given configuration.
 func NewWith(cfg Config) nodes.Node { return &Node{cfg: cfg} }
 
+const hintsKey = "lww-hints"
+
 func (n *Node) Init(env nodes.Env) {
 	n.env = env
 	n.ring = slices.Clone(env.NodeIDs())
 	slices.Sort(n.ring)
+	def := DefaultConfig()
 	if n.cfg.Timeout <= 0 {
-		n.cfg.Timeout = DefaultConfig().Timeout
+		n.cfg.Timeout = def.Timeout
+	}
+	if n.cfg.HandoffInterval <= 0 {
+		n.cfg.HandoffInterval = def.HandoffInterval
 	}
 	n.cfg.N = max(1, min(n.cfg.N, len(n.ring)))
 	n.cfg.R = max(1, min(n.cfg.R, n.cfg.N))
 	n.cfg.W = max(1, min(n.cfg.W, n.cfg.N))
+	n.down = map[string]bool{}
+	n.hints = map[string]map[int]Version{}
+	if b, ok := env.Store().Get(hintsKey); ok {
+		_ = json.Unmarshal(b, &n.hints) // a torn write loses hints, as a lost disk would
+	}
+	if n.cfg.Sloppy {
+		env.SetTimer(n.cfg.HandoffInterval, n.handoff)
+	}
 }
 
 // Replicas is key's preference list.
@@ -202,7 +249,7 @@ func (n *Node) Handle(msg maelstrom.Msg) {
 			n.env.ReplyError(msg, maelstrom.MalformedRequest, err.Error())
 			return
 		}
-		n.store(b.Key, b.Version)
+		n.put(b)
 		if msg.HasMsgID() { // read repair is one-way
 			n.env.Reply(msg, typePutOK, nil)
 		}
@@ -214,6 +261,8 @@ func (n *Node) Handle(msg maelstrom.Msg) {
 		}
 		v, ok := n.load(b.Key)
 		n.env.Reply(msg, typeGetOK, GetOKBody{Found: ok, Version: v})
+	case typePing:
+		n.env.Reply(msg, typePingOK, nil)
 	default:
 		if msg.HasMsgID() {
 			n.env.ReplyError(msg, maelstrom.NotSupported, "lww serves read and write")
@@ -246,110 +295,243 @@ func (n *Node) store(key int, v Version) {
 	n.env.Store().Sync()
 }
 
-func (n *Node) coordinateWrite(req maelstrom.Msg, key, value int) {
-	n.seq++
-	v := Version{Value: value, Stamp: Stamp{T: int64(n.env.Now()), Node: n.env.ID(), Seq: n.seq}}
-	replicas := n.Replicas(key)
-	acks, fails, done := 0, 0, false
-	result := func(ok bool) {
-		if done {
-			return
-		}
-		if ok {
-			if acks++; acks >= n.cfg.W {
-				done = true
-				n.env.Reply(req, "write_ok", nil)
-			}
-			return
-		}
-		if fails++; fails > len(replicas)-n.cfg.W {
-			done = true
-			// Some replicas may have stored it: the outcome is unknown.
-			n.env.ReplyError(req, maelstrom.Timeout, "write quorum not reached")
-		}
+// put stores a version and, for a stand-in, remembers whom it is for.
+func (n *Node) put(b PutBody) {
+	n.store(b.Key, b.Version)
+	if b.Hint == "" || b.Hint == n.env.ID() {
+		return
 	}
-	body := PutBody{Key: key, Version: v}
-	for _, r := range replicas {
-		if r == n.env.ID() {
-			n.store(key, v)
-			result(true)
-			continue
-		}
-		n.env.RPC(r, typePut, body, n.cfg.Timeout, func(_ maelstrom.Msg, err error) { result(err == nil) })
+	held := n.hints[b.Hint]
+	if held == nil {
+		held = map[int]Version{}
+		n.hints[b.Hint] = held
+	}
+	if cur, ok := held[b.Key]; !ok || cur.Stamp.Less(b.Version.Stamp) {
+		held[b.Key] = b.Version
+		n.saveHints()
 	}
 }
 
-// answer is one replica's reply to a read.
+func (n *Node) saveHints() {
+	b, _ := json.Marshal(n.hints)
+	n.env.Store().Put(hintsKey, b)
+	n.env.Store().Sync()
+}
+
+// handoff is the periodic background task of a sloppy quorum: ping the
+// nodes believed down, and hand hinted writes back to their home replicas.
+func (n *Node) handoff() {
+	n.env.SetTimer(n.cfg.HandoffInterval, n.handoff)
+	for _, peer := range n.ring {
+		if !n.down[peer] {
+			continue
+		}
+		n.env.RPC(peer, typePing, nil, n.cfg.Timeout, func(_ maelstrom.Msg, err error) {
+			if err == nil {
+				delete(n.down, peer)
+			}
+		})
+	}
+	for home, held := range n.hints {
+		for key, v := range held {
+			n.env.RPC(home, typePut, PutBody{Key: key, Version: v}, n.cfg.Timeout, func(_ maelstrom.Msg, err error) {
+				if err != nil || n.hints[home][key] != v {
+					return // not back yet, or a newer hinted write arrived meanwhile
+				}
+				delete(n.hints[home], key)
+				if len(n.hints[home]) == 0 {
+					delete(n.hints, home)
+				}
+				n.saveHints()
+				// A stand-in forgets what it held once the owner has it.
+				if cur, ok := n.load(key); ok && cur == v && !slices.Contains(n.Replicas(key), n.env.ID()) {
+					n.env.Store().Delete(storeKey(key))
+				}
+			})
+		}
+	}
+}
+
+// target is one node a request goes to, and the home replica it stands in
+// for, if any.
+type target struct{ node, hint string }
+
+// placement chooses the nodes of one request for key and replaces those
+// that fail.
+type placement struct {
+	n     *Node
+	ring  []string // every node, starting with the key's home replicas
+	tried map[string]bool
+}
+
+// place returns the first targets of a request for key: the home replicas,
+// or with a sloppy quorum the first N nodes of the key's ring believed up,
+// each stand-in hinted with the home replica it replaces.
+func (n *Node) place(key int) (*placement, []target) {
+	p := &placement{n: n, ring: PreferenceList(n.ring, key, len(n.ring)), tried: map[string]bool{}}
+	var out []target
+	var missing []string
+	for _, home := range p.ring[:n.cfg.N] {
+		if n.cfg.Sloppy && n.down[home] {
+			missing = append(missing, home)
+			continue
+		}
+		p.tried[home] = true
+		out = append(out, target{node: home})
+	}
+	for _, home := range missing {
+		if t, ok := p.standIn(home); ok {
+			out = append(out, t)
+		}
+	}
+	return p, out
+}
+
+// replace is called when t did not answer: t.node is believed down and,
+// with a sloppy quorum, the next node of the ring stands in for it.
+func (p *placement) replace(t target) (target, bool) {
+	if !p.n.cfg.Sloppy {
+		return target{}, false
+	}
+	p.n.down[t.node] = true
+	home := t.hint
+	if home == "" {
+		home = t.node
+	}
+	return p.standIn(home)
+}
+
+// standIn picks the next untried node of the ring, past the home replicas,
+// that is not believed down.
+func (p *placement) standIn(home string) (target, bool) {
+	for _, node := range p.ring[p.n.cfg.N:] {
+		if !p.tried[node] && !p.n.down[node] {
+			p.tried[node] = true
+			return target{node: node, hint: home}, true
+		}
+	}
+	return target{}, false
+}
+
+func (n *Node) coordinateWrite(req maelstrom.Msg, key, value int) {
+	n.seq++
+	v := Version{Value: value, Stamp: Stamp{T: int64(n.env.Now()), Node: n.env.ID(), Seq: n.seq}}
+	p, targets := n.place(key)
+	acks, pending, done := 0, len(targets), false
+	settle := func(ok bool) {
+		pending--
+		if ok {
+			acks++
+		}
+		switch {
+		case done:
+		case acks >= n.cfg.W:
+			done = true
+			n.env.Reply(req, "write_ok", nil)
+		case acks+pending < n.cfg.W:
+			done = true
+			// Some nodes may have stored it: the outcome is unknown.
+			n.env.ReplyError(req, maelstrom.Timeout, "write quorum not reached")
+		}
+	}
+	var send func(t target)
+	send = func(t target) {
+		body := PutBody{Key: key, Version: v, Hint: t.hint}
+		if t.node == n.env.ID() {
+			n.put(body)
+			settle(true)
+			return
+		}
+		n.env.RPC(t.node, typePut, body, n.cfg.Timeout, func(_ maelstrom.Msg, err error) {
+			if err == nil {
+				settle(true)
+			} else if next, ok := p.replace(t); ok {
+				send(next) // still pending: a stand-in takes over
+			} else {
+				settle(false)
+			}
+		})
+	}
+	for _, t := range targets {
+		send(t)
+	}
+}
+
+// answer is one node's reply to a read.
 type answer struct {
-	replica string
+	node    string
 	found   bool
 	version Version
 }
 
 func (n *Node) coordinateRead(req maelstrom.Msg, key int) {
-	replicas := n.Replicas(key)
+	p, targets := n.place(key)
 	var answers []answer
-	fails, done := 0, false
+	pending, done := len(targets), false
 	var best answer
 	repair := func(a answer) {
 		if !n.cfg.ReadRepair || !best.found || a.found && !a.version.Stamp.Less(best.version.Stamp) {
 			return
 		}
-		if a.replica == n.env.ID() {
+		if a.node == n.env.ID() {
 			n.store(key, best.version)
 		} else {
-			n.env.Send(a.replica, typePut, PutBody{Key: key, Version: best.version})
+			n.env.Send(a.node, typePut, PutBody{Key: key, Version: best.version})
 		}
 	}
-	got := func(a answer) {
+	settle := func(a *answer) {
+		pending--
 		if done {
-			repair(a) // a late answer
+			if a != nil {
+				repair(*a) // a late answer
+			}
 			return
 		}
-		answers = append(answers, a)
-		if a.found && (!best.found || best.version.Stamp.Less(a.version.Stamp)) {
-			best = a
+		if a != nil {
+			answers = append(answers, *a)
+			if a.found && (!best.found || best.version.Stamp.Less(a.version.Stamp)) {
+				best = *a
+			}
 		}
-		if len(answers) < n.cfg.R {
-			return
-		}
-		done = true
-		if best.found {
-			n.env.Reply(req, "read_ok", maelstrom.ReadOKBody{Value: best.version.Value})
-		} else {
-			n.env.ReplyError(req, maelstrom.KeyDoesNotExist, "key does not exist")
-		}
-		for _, a := range answers {
-			repair(a)
-		}
-	}
-	failed := func() {
-		if done {
-			return
-		}
-		if fails++; fails > len(replicas)-n.cfg.R {
+		switch {
+		case len(answers) >= n.cfg.R:
+			done = true
+			if best.found {
+				n.env.Reply(req, "read_ok", maelstrom.ReadOKBody{Value: best.version.Value})
+			} else {
+				n.env.ReplyError(req, maelstrom.KeyDoesNotExist, "key does not exist")
+			}
+			for _, a := range answers {
+				repair(a)
+			}
+		case len(answers)+pending < n.cfg.R:
 			done = true
 			// Nothing was changed (no repair without a quorum).
 			n.env.ReplyError(req, maelstrom.TemporarilyUnavailable, "read quorum not reached")
 		}
 	}
-	for _, r := range replicas {
-		if r == n.env.ID() {
+	var send func(t target)
+	send = func(t target) {
+		if t.node == n.env.ID() {
 			v, ok := n.load(key)
-			got(answer{replica: r, found: ok, version: v})
-			continue
+			settle(&answer{node: t.node, found: ok, version: v})
+			return
 		}
-		n.env.RPC(r, typeGet, GetBody{Key: key}, n.cfg.Timeout, func(resp maelstrom.Msg, err error) {
-			if err != nil {
-				failed()
-				return
+		n.env.RPC(t.node, typeGet, GetBody{Key: key}, n.cfg.Timeout, func(resp maelstrom.Msg, err error) {
+			var b GetOKBody
+			if err == nil {
+				b, err = maelstrom.Decode[GetOKBody](resp)
 			}
-			b, derr := maelstrom.Decode[GetOKBody](resp)
-			if derr != nil {
-				failed()
-				return
+			if err == nil {
+				settle(&answer{node: t.node, found: b.Found, version: b.Version})
+			} else if next, ok := p.replace(t); ok {
+				send(next)
+			} else {
+				settle(nil)
 			}
-			got(answer{replica: r, found: b.Found, version: b.Version})
 		})
+	}
+	for _, t := range targets {
+		send(t)
 	}
 }
