@@ -336,12 +336,11 @@ type packetBehaviour struct {
 }
 
 var packetBehaviours = []packetBehaviour{
-	// Jepsen's default is netem's "loss 20% 75%": a lost packet makes the
-	// next one lost with 75% probability, so losses come in runs of four
-	// on average.
-	{name: "loss", summary: "lose 5-30% of messages, in bursts of 4 on average", set: func(rng *rand.Rand, p *network.PacketFaults) {
+	// Jepsen's default is netem's "loss 20% 75%": losses correlated, so
+	// they come in bursts. Ours are bursts of 50 ms on average per link.
+	{name: "loss", summary: "lose 5-30% of messages, in bursts of 50ms on average", set: func(rng *rand.Rand, p *network.PacketFaults) {
 		p.Loss = pick(rng, []float64{0.05, 0.1, 0.2, 0.3})
-		p.Burst = 4
+		p.Burst = 50 * time.Millisecond
 	}},
 	{name: "dup", summary: "duplicate 5-20% of messages", set: func(rng *rand.Rand, p *network.PacketFaults) {
 		p.Dup = pick(rng, []float64{0.05, 0.1, 0.2})
@@ -387,8 +386,8 @@ func describePacket(p network.PacketFaults) string {
 	var parts []string
 	if p.Loss > 0 {
 		parts = append(parts, fmt.Sprintf("loss=%g", p.Loss))
-		if p.Burst > 1 {
-			parts = append(parts, fmt.Sprintf("burst=%g", p.Burst))
+		if p.Burst > 0 {
+			parts = append(parts, fmt.Sprintf("burst=%v", p.Burst))
 		}
 	}
 	if p.Dup > 0 {

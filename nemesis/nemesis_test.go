@@ -477,11 +477,11 @@ func TestOverlappingPacketFaultsUnionTargets(t *testing.T) {
 	n.t = newFake(t, 5)
 	packet := lookup("packet")
 	n.active = []*fault{
-		{kind: packet, packet: network.PacketFaults{Loss: 0.2, Burst: 4, Targets: []string{"n3"}}},
+		{kind: packet, packet: network.PacketFaults{Loss: 0.2, Burst: 50 * time.Millisecond, Targets: []string{"n3"}}},
 		{kind: packet, packet: network.PacketFaults{Delay: time.Millisecond, Targets: []string{"n1"}}},
 	}
 	p := n.packetFaults()
-	if p.Loss != 0.2 || p.Burst != 4 || p.Delay != time.Millisecond || !slices.Equal(p.Targets, []string{"n1", "n3"}) {
+	if p.Loss != 0.2 || p.Burst != 50*time.Millisecond || p.Delay != time.Millisecond || !slices.Equal(p.Targets, []string{"n1", "n3"}) {
 		t.Fatalf("merged %+v", p)
 	}
 	n.active = append(n.active, &fault{kind: packet, packet: network.PacketFaults{Dup: 0.1}})

@@ -54,15 +54,16 @@ type Config struct {
 // PacketFaults are the packet nemesis's temporary additions to Config.
 type PacketFaults struct {
 	Loss float64 // extra loss probability: the long-run fraction of messages lost
-	// Burst is the mean length, in messages, of a run of losses on one
-	// link. Real losses come in bursts (a congested queue, a flapping
-	// link), which is why Jepsen gives netem's loss a 75% correlation; a
-	// burst is what silences a heartbeat long enough to be suspected.
-	// Losses follow the Gilbert-Elliott model: each directed link is good
-	// (delivers) or bad (drops), and leaves the bad state with probability
-	// 1/Burst per message, which keeps the loss rate at Loss. At most 1
-	// means independent losses.
-	Burst   float64
+	// Burst is the mean duration of a loss burst on one link. Real losses
+	// come in bursts (a congested queue, a flapping link), which is why
+	// Jepsen gives netem's loss a 75% correlation, and a burst is what
+	// silences a heartbeat long enough to be suspected. Each directed link
+	// drops everything during its bursts, which last an exponential time
+	// with this mean and start at a rate that keeps the fraction of time in
+	// a burst at Loss. Bursts are measured in time, not messages, so a
+	// quiet link is not silenced for longer than a busy one. Zero means
+	// independent losses.
+	Burst   time.Duration
 	Dup     float64       // extra duplication probability
 	Delay   time.Duration // extra delay on every server-to-server message
 	Reorder float64       // probability a message is held back by up to 10x the mean latency (at least 10 ms)
@@ -109,9 +110,9 @@ type Model struct {
 	// targeted[i] is true for the packet faults' target endpoints; nil
 	// when they apply to every link.
 	targeted []bool
-	// bursting[src][dest] is true while the link is in a loss burst.
-	bursting [][]bool
-	kinds    []Kind
+	// bursts[src][dest] is the link's current or next loss burst.
+	bursts [][]burst
+	kinds  []Kind
 	// cut[dest][src] is true when dest drops messages from src.
 	cut [][]bool
 	rng *rand.Rand
@@ -123,8 +124,16 @@ func NewModel(cfg Config, kinds []Kind, rng *rand.Rand) *Model {
 	if cfg.Dist == "" {
 		cfg.Dist = Constant
 	}
-	return &Model{cfg: cfg, kinds: kinds, rng: rng, cut: square(len(kinds)), bursting: square(len(kinds))}
+	m := &Model{cfg: cfg, kinds: kinds, rng: rng, cut: square(len(kinds)), bursts: make([][]burst, len(kinds))}
+	for i := range m.bursts {
+		m.bursts[i] = make([]burst, len(kinds))
+	}
+	return m
 }
+
+// burst is a loss burst on one link: messages sent in [start, end) are
+// lost. Zero until the link's first message under a bursty fault.
+type burst struct{ start, end time.Duration }
 
 func square(n int) [][]bool {
 	rows := make([][]bool, n)
@@ -183,7 +192,7 @@ func (m *Model) SetPacketFaults(p PacketFaults, index func(string) (int, bool)) 
 
 func (m *Model) setFaults(p PacketFaults, targeted []bool) {
 	m.faults, m.targeted = p, targeted
-	for _, row := range m.bursting {
+	for _, row := range m.bursts {
 		clear(row)
 	}
 }
@@ -196,9 +205,10 @@ func (m *Model) faulty(src, dest int) bool {
 	return m.kinds[src] == Server && m.kinds[dest] == Server
 }
 
-// Route decides how a message from src to dest is delivered: it returns how
-// many copies arrive (0, 1 or 2) and the delay of each.
-func (m *Model) Route(src, dest int) (copies int, delays [2]time.Duration) {
+// Route decides how a message from src to dest, sent at time at, is
+// delivered: it returns how many copies arrive (0, 1 or 2) and the delay
+// of each.
+func (m *Model) Route(src, dest int, at time.Duration) (copies int, delays [2]time.Duration) {
 	if m.kinds[src] == Client || m.kinds[dest] == Client {
 		return 1, delays
 	}
@@ -216,7 +226,7 @@ func (m *Model) Route(src, dest int) (copies int, delays [2]time.Duration) {
 	if m.cfg.Loss > 0 && m.rng.Float64() < m.cfg.Loss {
 		return 0, delays
 	}
-	if f.Loss > 0 && m.lost(src, dest, f.Loss, f.Burst) {
+	if f.Loss > 0 && m.lost(src, dest, at, f.Loss, f.Burst) {
 		return 0, delays
 	}
 	copies = 1
@@ -236,21 +246,28 @@ func (m *Model) Route(src, dest int) (copies int, delays [2]time.Duration) {
 	return copies, delays
 }
 
-// lost steps the link's Gilbert-Elliott chain and reports whether this
-// message is lost. From good, a burst starts with probability
-// loss/(burst*(1-loss)); a burst ends with probability 1/burst per message;
-// so the stationary loss rate is loss and bursts average burst messages.
-func (m *Model) lost(src, dest int, loss, burst float64) bool {
-	if burst <= 1 || loss >= 1 {
+// lost reports whether a message sent on the link at time at is lost.
+// Bursts alternate with quiet gaps, both exponential: bursts with mean
+// burst, gaps with mean burst*(1-loss)/loss, so that the fraction of time
+// spent in bursts is loss.
+func (m *Model) lost(src, dest int, at time.Duration, loss float64, burst time.Duration) bool {
+	if burst <= 0 || loss >= 1 {
 		return m.rng.Float64() < loss
 	}
-	bad := &m.bursting[src][dest]
-	if *bad {
-		*bad = m.rng.Float64() >= 1/burst
-	} else {
-		*bad = m.rng.Float64() < loss/(burst*(1-loss))
+	exp := func(mean float64) time.Duration {
+		return time.Duration(-math.Log(1-m.rng.Float64()) * mean)
 	}
-	return *bad
+	gap := float64(burst) * (1 - loss) / loss
+	b := &m.bursts[src][dest]
+	if b.end == 0 {
+		b.start = at + exp(gap)
+		b.end = b.start + exp(float64(burst))
+	}
+	for at >= b.end {
+		b.start = b.end + exp(gap)
+		b.end = b.start + exp(float64(burst))
+	}
+	return at >= b.start
 }
 
 // latency draws one delay from the configured distribution.

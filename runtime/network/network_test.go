@@ -32,7 +32,7 @@ func TestLatencyDistributionsHaveTheirMean(t *testing.T) {
 		var sum time.Duration
 		const n = 20000
 		for range n {
-			copies, d := m.Route(0, 1)
+			copies, d := m.Route(0, 1, 0)
 			if copies != 1 {
 				t.Fatalf("%s: a healthy link delivered %d copies", dist, copies)
 			}
@@ -47,14 +47,14 @@ func TestLatencyDistributionsHaveTheirMean(t *testing.T) {
 func TestClientLinksHaveNoLatencyAndNoFaults(t *testing.T) {
 	m := model(Config{Latency: 10 * time.Millisecond, Loss: 1})
 	_ = m.SetPartition(Grudge{"n0": {"c0"}}, func(id string) (int, bool) { return map[string]int{"n0": 0, "c0": 3}[id], true })
-	if copies, d := m.Route(3, 0); copies != 1 || d[0] != 0 {
+	if copies, d := m.Route(3, 0, 0); copies != 1 || d[0] != 0 {
 		t.Fatalf("client to server: %d copies after %v", copies, d[0])
 	}
 	// Services: latency, but neither loss nor partitions.
-	if copies, d := m.Route(0, 4); copies != 1 || d[0] != 10*time.Millisecond {
+	if copies, d := m.Route(0, 4, 0); copies != 1 || d[0] != 10*time.Millisecond {
 		t.Fatalf("server to service: %d copies after %v", copies, d[0])
 	}
-	if copies, _ := m.Route(0, 1); copies != 0 {
+	if copies, _ := m.Route(0, 1, 0); copies != 0 {
 		t.Fatal("loss 1 must drop every server-to-server message")
 	}
 }
@@ -64,14 +64,14 @@ func TestPartitionsAreOneWayGrudges(t *testing.T) {
 	if err := m.SetPartition(Grudge{"n1": {"n0"}}, index); err != nil {
 		t.Fatal(err)
 	}
-	if c, _ := m.Route(0, 1); c != 0 {
+	if c, _ := m.Route(0, 1, 0); c != 0 {
 		t.Fatal("n1 should drop messages from n0")
 	}
-	if c, _ := m.Route(1, 0); c != 1 {
+	if c, _ := m.Route(1, 0, 0); c != 1 {
 		t.Fatal("n0 should still hear n1: the grudge is one-way")
 	}
 	m.Heal()
-	if c, _ := m.Route(0, 1); c != 1 {
+	if c, _ := m.Route(0, 1, 0); c != 1 {
 		t.Fatal("heal must restore the link")
 	}
 	if err := m.SetPartition(Grudge{"n1": {"n42"}}, index); err == nil {
@@ -82,14 +82,14 @@ func TestPartitionsAreOneWayGrudges(t *testing.T) {
 func TestPacketFaults(t *testing.T) {
 	m := model(Config{Latency: time.Millisecond})
 	setFaults(t, m, PacketFaults{Dup: 1, Delay: 50 * time.Millisecond})
-	copies, d := m.Route(0, 1)
+	copies, d := m.Route(0, 1, 0)
 	if copies != 2 || d[0] < 50*time.Millisecond || d[1] < 50*time.Millisecond {
 		t.Fatalf("dup 1 with 50ms delay: %d copies after %v", copies, d)
 	}
 	setFaults(t, m, PacketFaults{Reorder: 1})
 	late := 0
 	for range 1000 {
-		if _, d := m.Route(0, 1); d[0] > time.Millisecond {
+		if _, d := m.Route(0, 1, 0); d[0] > time.Millisecond {
 			late++
 		}
 	}
@@ -97,7 +97,7 @@ func TestPacketFaults(t *testing.T) {
 		t.Fatalf("reorder 1 held back only %d of 1000 messages", late)
 	}
 	m.Heal()
-	if c, d := m.Route(0, 1); c != 1 || d[0] != time.Millisecond {
+	if c, d := m.Route(0, 1, 0); c != 1 || d[0] != time.Millisecond {
 		t.Fatal("heal must clear packet faults")
 	}
 }
@@ -106,11 +106,11 @@ func TestPacketFaultsOnlyTouchTargetLinks(t *testing.T) {
 	m := model(Config{})
 	setFaults(t, m, PacketFaults{Loss: 1, Targets: []string{"n0"}})
 	for _, link := range [][2]int{{0, 1}, {1, 0}, {2, 0}, {0, 2}} {
-		if c, _ := m.Route(link[0], link[1]); c != 0 {
+		if c, _ := m.Route(link[0], link[1], 0); c != 0 {
 			t.Fatalf("link %d->%d touches target n0 and must lose everything", link[0], link[1])
 		}
 	}
-	if c, _ := m.Route(1, 2); c != 1 {
+	if c, _ := m.Route(1, 2, 0); c != 1 {
 		t.Fatal("link n1->n2 does not touch the target and must be unaffected")
 	}
 	if err := m.SetPacketFaults(PacketFaults{Loss: 1, Targets: []string{"n42"}}, index); err == nil {
@@ -118,24 +118,27 @@ func TestPacketFaultsOnlyTouchTargetLinks(t *testing.T) {
 	}
 }
 
-// Gilbert-Elliott losses keep the configured loss rate but group losses
-// into runs whose mean length is Burst; independent losses (Burst 1) make
-// runs of mean 1/(1-loss).
+// Bursty losses keep the configured loss rate but group losses into runs
+// whose duration averages Burst; independent losses (Burst 0) make runs of
+// 1/(1-loss) messages.
 func TestBurstyLossKeepsRateAndGroupsLosses(t *testing.T) {
+	const spacing = time.Millisecond // one message per ms
 	for _, tc := range []struct {
-		loss, burst, wantRun float64
+		loss    float64
+		burst   time.Duration
+		wantRun float64 // messages
 	}{
-		{0.2, 1, 1.25},
-		{0.2, 4, 4},
-		{0.3, 4, 4},
-		{0.1, 10, 10},
+		{0.2, 0, 1.25},
+		{0.2, 10 * time.Millisecond, 10},
+		{0.3, 50 * time.Millisecond, 50},
+		{0.1, 20 * time.Millisecond, 20},
 	} {
 		m := model(Config{})
 		setFaults(t, m, PacketFaults{Loss: tc.loss, Burst: tc.burst})
-		const n = 200000
+		const n = 400000
 		lost, runs, inRun := 0, 0, false
-		for range n {
-			c, _ := m.Route(0, 1)
+		for i := range n {
+			c, _ := m.Route(0, 1, time.Duration(i)*spacing)
 			if c == 0 {
 				lost++
 				if !inRun {
@@ -146,11 +149,34 @@ func TestBurstyLossKeepsRateAndGroupsLosses(t *testing.T) {
 		}
 		rate, run := float64(lost)/n, float64(lost)/float64(runs)
 		if math.Abs(rate-tc.loss) > 0.02 {
-			t.Errorf("loss %g burst %g: lost %.3f of messages", tc.loss, tc.burst, rate)
+			t.Errorf("loss %g burst %v: lost %.3f of messages", tc.loss, tc.burst, rate)
 		}
-		if math.Abs(run-tc.wantRun)/tc.wantRun > 0.1 {
-			t.Errorf("loss %g burst %g: runs of %.2f losses on average, want %.2f", tc.loss, tc.burst, run, tc.wantRun)
+		if math.Abs(run-tc.wantRun)/tc.wantRun > 0.15 {
+			t.Errorf("loss %g burst %v: runs of %.2f losses on average, want %.2f", tc.loss, tc.burst, run, tc.wantRun)
 		}
+	}
+}
+
+// A burst silences a link for a stretch of time however few messages it
+// carries: a quiet link loses its messages within the burst too.
+func TestBurstsAreMeasuredInTime(t *testing.T) {
+	m := model(Config{})
+	setFaults(t, m, PacketFaults{Loss: 0.5, Burst: time.Second})
+	var lostAt []time.Duration
+	for i := range 2000 {
+		at := time.Duration(i) * 100 * time.Millisecond // a heartbeat every 100 ms
+		if c, _ := m.Route(0, 1, at); c == 0 {
+			lostAt = append(lostAt, at)
+		}
+	}
+	runs := 1
+	for i := 1; i < len(lostAt); i++ {
+		if lostAt[i]-lostAt[i-1] > 100*time.Millisecond {
+			runs++
+		}
+	}
+	if per := float64(len(lostAt)) / float64(runs); per < 7 {
+		t.Errorf("1 s bursts on a 10 msg/s link should lose about 10 in a row, lost %.1f", per)
 	}
 }
 

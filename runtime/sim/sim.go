@@ -273,7 +273,7 @@ func (s *Sim) send(src *endpoint, msg maelstrom.Msg) {
 	default:
 		s.stats.ServerService++
 	}
-	copies, delays := s.net.Route(src.idx, dest)
+	copies, delays := s.net.Route(src.idx, dest, time.Duration(s.now))
 	if copies == 0 {
 		s.stats.Dropped++
 	}
