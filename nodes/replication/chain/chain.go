@@ -105,7 +105,7 @@
 // links are made reliable by sequence numbers and resending, duplicated
 // requests are ignored by request id, and the failure detector needs 2 s
 // without a single heartbeat round trip, which the packet nemesis (at most
-// 30% loss, in bursts of four messages on average, and 100 ms extra delay)
+// 30% loss, in bursts of 50 ms on average, and 100 ms extra delay)
 // makes vanishingly unlikely (pb's 150 ms detector does misfire). Heavier
 // loss would make this one misfire too, and a falsely removed tail is the
 // same hazard as a partitioned one. Clock faults change nothing: no clock is
@@ -166,7 +166,7 @@ var Expect = []nodes.Expectation{
 		Reason:    "a paused tail is removed while alive; when it resumes it answers the reads queued meanwhile from its old state before it learns it was removed: stale reads",
 		Reference: "van Renesse & Schneider, OSDI 2004, §3: servers are assumed fail-stop"},
 	{Nemesis: "packet", Safe: true,
-		Reason:    "sequence numbers and resent Sent lists make links reliable FIFO and duplicates are ignored; the 2 s failure detector would need two seconds of silence, far beyond the packet nemesis's loss bursts (four messages on average)",
+		Reason:    "sequence numbers and resent Sent lists make links reliable FIFO and duplicates are ignored; the 2 s failure detector would need two seconds of silence, while the packet nemesis's loss bursts last 50 ms on average (a 2 s one has odds of e^-40)",
 		Reference: "van Renesse & Schneider, OSDI 2004, §2 assume reliable FIFO links"},
 	{Nemesis: "clock", Safe: true,
 		Reason:    "no clocks are read; timeouts count timer ticks",
