@@ -108,7 +108,7 @@ Example:
 	}
 	fs := cmd.Flags()
 	fs.IntVar(&seeds, "seeds", 2, "seeds per strategy and nemesis (1, 2, ...)")
-	fs.IntVar(&hunt, "hunt", 20, "more seeds, at most, for a cell the literature calls unsafe until a violation is caught")
+	fs.IntVar(&hunt, "hunt", 50, "more seeds, at most, for a cell the literature calls unsafe until a violation is caught")
 	fs.Int64Var(&firstSeed, "first-seed", 1, "the first seed; the others follow it")
 	fs.StringVar(&nemeses, "nemesis", strings.Join(suite.DefaultNemeses, ","), "comma-separated nemeses; none is the fault-free baseline")
 	fs.StringVar(&only, "node", "", "comma-separated strategies of the group to run (default: all)")
