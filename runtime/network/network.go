@@ -248,24 +248,24 @@ func (m *Model) Route(src, dest int, at time.Duration) (copies int, delays [2]ti
 
 // lost reports whether a message sent on the link at time at is lost.
 // Bursts alternate with quiet gaps, both exponential: bursts with mean
-// burst, gaps with mean burst*(1-loss)/loss, so that the fraction of time
+// meanBurst, gaps with mean meanBurst*(1-loss)/loss, so that the fraction of time
 // spent in bursts is loss.
-func (m *Model) lost(src, dest int, at time.Duration, loss float64, burst time.Duration) bool {
-	if burst <= 0 || loss >= 1 {
+func (m *Model) lost(src, dest int, at time.Duration, loss float64, meanBurst time.Duration) bool {
+	if meanBurst <= 0 || loss >= 1 {
 		return m.rng.Float64() < loss
 	}
 	exp := func(mean float64) time.Duration {
 		return time.Duration(-math.Log(1-m.rng.Float64()) * mean)
 	}
-	gap := float64(burst) * (1 - loss) / loss
+	gap := float64(meanBurst) * (1 - loss) / loss
 	b := &m.bursts[src][dest]
 	if b.end == 0 {
 		b.start = at + exp(gap)
-		b.end = b.start + exp(float64(burst))
+		b.end = b.start + exp(float64(meanBurst))
 	}
 	for at >= b.end {
 		b.start = b.end + exp(gap)
-		b.end = b.start + exp(float64(burst))
+		b.end = b.start + exp(float64(meanBurst))
 	}
 	return at >= b.start
 }

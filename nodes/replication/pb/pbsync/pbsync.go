@@ -22,7 +22,7 @@
 //
 // What the harness catches, in seeds 1-10 of 30 s runs (5 nodes, 100 ops/s,
 // 5 ms exponential latency, faults every 5 s, 2 s client timeout):
-// partition 10, pause 6, packet 3; none, kill and clock 0. Only requests
+// partition 10, pause 6, packet 2; none, kill and clock 0. Only requests
 // that reach the paused primary after the takeover can return stale data,
 // and a client has one request outstanding at a time, so pause is caught
 // only when the client timeout is shorter than the pause (with the
