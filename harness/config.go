@@ -23,17 +23,19 @@ import (
 type Config struct {
 	// Strategy is the reference strategy to run in the simulator (unless
 	// Bin is set); Node is its name, for the record.
-	Strategy    nodes.Strategy `json:"-"`
-	Node        string         `json:"node"`
-	Workload    string         `json:"workload"` // workload name
-	NodeCount   int            `json:"node_count"`
-	TimeLimit   time.Duration  `json:"time_limit"`
-	Rate        float64        `json:"rate"`        // ops/s across all clients
-	Concurrency int            `json:"concurrency"` // number of clients
-	Latency     time.Duration  `json:"latency"`     // mean server-to-server latency
-	LatencyDist string         `json:"latency_dist"`
-	Loss        float64        `json:"loss,omitempty"`
-	Dup         float64        `json:"dup,omitempty"`
+	Strategy nodes.Strategy `json:"-"`
+	Node     string         `json:"node"`
+	// Workload is the workload's name; "" means the strategy's own (see
+	// nodes.Strategy.Workload), which Validate fills in.
+	Workload    string        `json:"workload"`
+	NodeCount   int           `json:"node_count"`
+	TimeLimit   time.Duration `json:"time_limit"`
+	Rate        float64       `json:"rate"`        // ops/s across all clients
+	Concurrency int           `json:"concurrency"` // number of clients
+	Latency     time.Duration `json:"latency"`     // mean server-to-server latency
+	LatencyDist string        `json:"latency_dist"`
+	Loss        float64       `json:"loss,omitempty"`
+	Dup         float64       `json:"dup,omitempty"`
 
 	Nemesis         []string      `json:"nemesis"`
 	NemesisInterval time.Duration `json:"nemesis_interval"`
@@ -71,7 +73,6 @@ type AvailabilityRequirement struct {
 // Defaults are Maelstrom's where Maelstrom has one.
 func Defaults() Config {
 	return Config{
-		Workload:        "register",
 		NodeCount:       5,
 		TimeLimit:       60 * time.Second,
 		Rate:            5,
@@ -98,6 +99,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Strategy.New != nil {
 		c.Node = c.Strategy.Name
+	}
+	if c.Workload == "" {
+		if c.Strategy.New == nil {
+			return badf("say which workload to run against the binary (-w; see `ddbbench list`)")
+		}
+		c.Workload = c.Strategy.ServedWorkload()
 	}
 	if len(c.Bin) > 0 {
 		for _, k := range c.Nemesis {

@@ -202,3 +202,26 @@ func TestNoCASGivesCASShareToReads(t *testing.T) {
 		}
 	}
 }
+
+func TestWorkloadDefaultsToTheStrategys(t *testing.T) {
+	for _, tc := range []struct{ served, want string }{{"", "register"}, {"echo", "echo"}} {
+		c := config("single", 1)
+		c.Strategy.Workload = tc.served
+		if err := c.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if c.Workload != tc.want {
+			t.Errorf("strategy serving %q: workload %q, want %q", tc.served, c.Workload, tc.want)
+		}
+	}
+	c := config("single", 1)
+	c.Workload = "kafka"
+	if err := c.Validate(); err != nil || c.Workload != "kafka" {
+		t.Fatalf("an explicit workload must stay: %q, %v", c.Workload, err)
+	}
+	bin := Defaults()
+	bin.Bin = []string{"/bin/true"}
+	if err := bin.Validate(); err == nil || !strings.Contains(err.Error(), "-w") {
+		t.Fatalf("a binary with no workload must be refused with a hint, got %v", err)
+	}
+}

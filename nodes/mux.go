@@ -57,6 +57,21 @@ type Strategy struct {
 	// consensus); register runs then give cas's share of the mix to reads,
 	// so that availability and latency compare like with like.
 	NoCAS bool
+	// Workload is the workload the strategy serves, which a run of it uses
+	// unless told otherwise; "" means "register". Lock services serve
+	// "lock", transactional stores a txn workload.
+	Workload string
+}
+
+// DefaultWorkload is the workload of a strategy that names none.
+const DefaultWorkload = "register"
+
+// ServedWorkload is the workload s serves.
+func (s Strategy) ServedWorkload() string {
+	if s.Workload == "" {
+		return DefaultWorkload
+	}
+	return s.Workload
 }
 
 // Expectation is what the literature says a strategy does under one fault.

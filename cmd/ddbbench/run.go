@@ -46,7 +46,7 @@ const (
 
 func (f *runFlags) register(cmd *cobra.Command, style commandStyle) {
 	d := harness.Defaults()
-	workload, latency, concurrency := d.Workload, 5.0, "2n"
+	workload, latency, concurrency := "", 5.0, "2n"
 	if style == maelstromStyle {
 		workload, latency, concurrency = "lin-kv", 0, "1n"
 	}
@@ -56,7 +56,11 @@ func (f *runFlags) register(cmd *cobra.Command, style commandStyle) {
 		fs.StringVar(&f.runtime, "runtime", "sim", "sim: the deterministic simulator; proc: each node a real process (`ddbbench node NAME`, or --bin)")
 	}
 	fs.StringVar(&f.bin, "bin", "", "node binary speaking Maelstrom's protocol; arguments after the flags go to it (runs real processes)")
-	fs.StringVarP(&f.workload, "workload", "w", workload, "workload to run (see `ddbbench list`)")
+	workloadHelp := "workload to run (see ddbbench list)"
+	if style == runStyle {
+		workloadHelp += "; default: the strategy's own, register for the replication strategies"
+	}
+	fs.StringVarP(&f.workload, "workload", "w", workload, workloadHelp)
 	fs.IntVar(&f.nodeCount, "node-count", d.NodeCount, "number of server nodes, n0..n{N-1}")
 	fs.Float64Var(&f.timeLimit, "time-limit", d.TimeLimit.Seconds(), "seconds of load (virtual seconds in the simulator)")
 	fs.Float64Var(&f.rate, "rate", d.Rate, "operations per second across all clients, open loop")
@@ -107,6 +111,13 @@ func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (harness.Config,
 	case f.runtime == "proc":
 		if c.Node == "" {
 			return c, fmt.Errorf("%w: --runtime proc needs --node or --bin", harness.ErrBadConfig)
+		}
+		strategy, err := catalog.Lookup(c.Node)
+		if err != nil {
+			return c, fmt.Errorf("%w: %v", harness.ErrBadConfig, err)
+		}
+		if c.Workload == "" {
+			c.Workload = strategy.ServedWorkload()
 		}
 		self, err := os.Executable()
 		if err != nil {

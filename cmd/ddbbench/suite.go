@@ -50,14 +50,21 @@ Example:
   ddbbench suite replication --seeds 2 --time-limit 20`,
 		Args: cobra.ExactArgs(1),
 		RunE: started(func(cmd *cobra.Command, args []string) error {
+			group, err := catalog.LookupGroup(args[0])
+			if err != nil {
+				return fmt.Errorf("%w: %v", harness.ErrBadConfig, err)
+			}
 			var strategies []nodes.Strategy
-			for _, s := range catalog.All() {
-				if s.Group == args[0] && (only == "" || contains(strings.Split(only, ","), s.Name)) {
+			for _, s := range catalog.InGroup(group.Name) {
+				if only == "" || contains(strings.Split(only, ","), s.Name) {
 					strategies = append(strategies, s)
 				}
 			}
 			if len(strategies) == 0 {
-				return fmt.Errorf("%w: no strategies in group %q (groups: %s)", harness.ErrBadConfig, args[0], strings.Join(groups(), ", "))
+				return fmt.Errorf("%w: none of --node %q is in group %s", harness.ErrBadConfig, only, group.Name)
+			}
+			if !cmd.Flags().Changed("nemesis") {
+				nemeses = strings.Join(group.Nemeses, ",")
 			}
 			base := harness.Defaults()
 			base.NodeCount, base.Rate = nodeCount, rate
@@ -110,7 +117,7 @@ Example:
 	fs.IntVar(&seeds, "seeds", 2, "seeds per strategy and nemesis (1, 2, ...)")
 	fs.IntVar(&hunt, "hunt", 50, "more seeds, at most, for a cell the literature calls unsafe until a violation is caught")
 	fs.Int64Var(&firstSeed, "first-seed", 1, "the first seed; the others follow it")
-	fs.StringVar(&nemeses, "nemesis", strings.Join(suite.DefaultNemeses, ","), "comma-separated nemeses; none is the fault-free baseline")
+	fs.StringVar(&nemeses, "nemesis", "", "comma-separated nemeses; none is the fault-free baseline (default: the group's, for replication "+strings.Join(suite.DefaultNemeses, ",")+")")
 	fs.StringVar(&only, "node", "", "comma-separated strategies of the group to run (default: all)")
 	fs.IntVar(&nodeCount, "node-count", 5, "server nodes per run")
 	fs.Float64Var(&timeLimit, "time-limit", 30, "virtual seconds of load per run")
@@ -137,16 +144,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func groups() []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range catalog.All() {
-		if !seen[s.Group] {
-			seen[s.Group] = true
-			out = append(out, s.Group)
-		}
-	}
-	return out
 }

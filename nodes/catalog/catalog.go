@@ -31,6 +31,48 @@ var strategies = []nodes.Strategy{
 		Summary: "negative control: each node serves its own unreplicated copy (not linearizable)"},
 }
 
+// Group is a family of strategies that `ddbbench suite GROUP` compares.
+type Group struct {
+	Name    string
+	Summary string
+	// Nemeses are the faults the group's suite runs by default; "none" is
+	// the fault-free baseline.
+	Nemeses []string
+}
+
+var groups = []Group{
+	{Name: "replication", Summary: "replicated registers: single copy, primary-backup, quorum, chain, Raft, last-writer-wins",
+		Nemeses: []string{"none", "partition", "kill", "pause", "packet", "clock"}},
+	{Name: "control", Summary: "negative controls that every checker must catch",
+		Nemeses: []string{"none"}},
+}
+
+// Groups lists the strategy groups, in catalog order.
+func Groups() []Group { return groups }
+
+// LookupGroup finds a group by name; the error lists the valid names.
+func LookupGroup(name string) (Group, error) {
+	var names []string
+	for _, g := range groups {
+		if g.Name == name {
+			return g, nil
+		}
+		names = append(names, g.Name)
+	}
+	return Group{}, fmt.Errorf("unknown group %q (valid: %s)", name, strings.Join(names, ", "))
+}
+
+// InGroup returns the strategies of a group, in catalog order.
+func InGroup(name string) []nodes.Strategy {
+	var out []nodes.Strategy
+	for _, s := range strategies {
+		if s.Group == name {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // All returns every strategy, in catalog order.
 func All() []nodes.Strategy { return strategies }
 
