@@ -31,6 +31,9 @@ func assemble(out *Outcome, check bool) *reports.Run {
 	// The history digest is computed as history.jsonl is written.
 	r.Faults = out.Faults
 	r.Unstarted, r.Interrupted = out.Unstarted, out.Interrupted
+	for _, c := range out.LogsCut {
+		r.NodeLogsCut = append(r.NodeLogsCut, reports.LogCut{Node: c.Node, CutBytes: c.Cut, WrittenBytes: c.Written})
+	}
 	r.RunSeconds, r.WallSeconds = out.Duration.Seconds(), out.Wall.Seconds()
 
 	r.Stats = stats.Compute(out.History, out.Faults)

@@ -36,6 +36,7 @@ type Outcome struct {
 	Faults      []history.Fault
 	Messages    sim.Stats
 	Logs        map[string][]byte
+	LogsCut     []proc.LogCut // node process logs cut to their limit
 	Unstarted   int           // arrivals the clients never got to
 	Duration    time.Duration // run time covered (virtual in the simulator)
 	Wall        time.Duration // wall-clock time the run took
@@ -79,7 +80,9 @@ func SimulateWith(ctx context.Context, cfg Config, strategy nodes.Strategy, prog
 // child processes that must be started (init) and reaped.
 type servers struct {
 	start func(ctx context.Context) error
-	close func()
+	close func() // safe to call more than once
+	// logsCut, when set, reports the logs cut to their limit, after close.
+	logsCut func() []proc.LogCut
 }
 
 // processServers hosts cfg.Bin as one child process per node, in real time.
@@ -93,12 +96,13 @@ func processServers(cfg *Config, s *sim.Sim, ids []string) (*servers, error) {
 		LogDir:      filepath.Join(cfg.WorkDir, "node-logs"),
 		LogStderr:   cfg.LogStderr,
 		InitTimeout: cfg.InitTimeout,
+		LogLimit:    cfg.NodeLogLimit,
 		ExitIsCrash: slices.ContainsFunc(cfg.Nemesis, func(k string) bool { return strings.HasPrefix(k, "kill") }),
 	}, s, ids)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
 	}
-	return &servers{start: c.Start, close: c.Close}, nil
+	return &servers{start: c.Start, close: c.Close, logsCut: c.LogsCut}, nil
 }
 
 func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string) (*servers, error), progress func(Progress)) (*Outcome, error) {
@@ -151,6 +155,12 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 	finish := func(runErr error) (*Outcome, error) {
 		nem.HealAll()
 		driver.Abandon()
+		// The nodes are done with: end them now, so that what their logs
+		// lost is known.
+		srv.close()
+		if srv.logsCut != nil {
+			out.LogsCut = srv.logsCut()
+		}
 		out.History = driver.History()
 		out.Faults = nem.Faults()
 		out.Messages = s.Stats()

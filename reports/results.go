@@ -39,15 +39,25 @@ type Results struct {
 	Stats    stats.Stats       `json:"stats"`
 	Faults   []history.Fault   `json:"faults"`
 
-	Runtime        string  `json:"runtime"` // "sim" or "proc"
-	Config         any     `json:"config"`
-	RunSeconds     float64 `json:"run_seconds"` // run time covered: virtual in the simulator
-	WallSeconds    float64 `json:"wall_seconds"`
-	Unstarted      int     `json:"unstarted_ops"` // arrivals the clients never got to
-	Interrupted    bool    `json:"interrupted,omitempty"`
-	Error          string  `json:"error,omitempty"`
-	StartedAt      string  `json:"started_at"`
-	DdbbenchFormat int     `json:"format"`
+	Runtime     string  `json:"runtime"` // "sim" or "proc"
+	Config      any     `json:"config"`
+	RunSeconds  float64 `json:"run_seconds"` // run time covered: virtual in the simulator
+	WallSeconds float64 `json:"wall_seconds"`
+	Unstarted   int     `json:"unstarted_ops"` // arrivals the clients never got to
+	Interrupted bool    `json:"interrupted,omitempty"`
+	// NodeLogsCut lists the node logs cut to --node-log-limit.
+	NodeLogsCut    []LogCut `json:"node_logs_cut,omitempty"`
+	Error          string   `json:"error,omitempty"`
+	StartedAt      string   `json:"started_at"`
+	DdbbenchFormat int      `json:"format"`
+}
+
+// LogCut is a node log that outgrew its limit: its middle was cut, its
+// first and last parts kept.
+type LogCut struct {
+	Node         string `json:"node"`
+	CutBytes     int64  `json:"cut_bytes"`
+	WrittenBytes int64  `json:"written_bytes"`
 }
 
 // Messages is what the network carried.

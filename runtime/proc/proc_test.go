@@ -300,7 +300,7 @@ func TestCloseLeavesNoProcesses(t *testing.T) {
 		if i%2 == 0 && alive(pid) { // a node: reaped by Close itself
 			t.Fatalf("node pid %d exists after Close", pid)
 		}
-		// A grandchild is reaped by init, in its own time; it must be dead.
+		// A grandchild is killed and reaped (we are its subreaper) by Close.
 		waitDead(t, pid, 2*time.Second)
 	}
 	noLeaks(t, before)
