@@ -210,3 +210,35 @@ func TestCLIInitTimeout(t *testing.T) {
 		t.Errorf("results.json error = %q, want it to mention init", msg)
 	}
 }
+
+// `timeout -s INT` signals ddbbench and then its whole process group: one
+// request, two signals. The run must stop and still be checked; before the
+// debounce, the second signal skipped the check. The window is widened so
+// that a stall between timeout's two kill calls cannot matter.
+func TestCLITimeoutSignalsTwiceAndTheRunIsStillChecked(t *testing.T) {
+	t.Parallel()
+	python3(t)
+	timeout, err := exec.LookPath("timeout")
+	if err != nil {
+		t.Skip("no timeout command")
+	}
+	store := t.TempDir()
+	cmd := exec.Command(timeout, "-s", "INT", "2", ddbbench(t), "test", "-w", "echo", "--bin", "../examples/echo.py",
+		"--node-count", "1", "--time-limit", "600", "--store", store, "-q", "--interrupt-window", "10m")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	t.Logf("-> %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 124 {
+		t.Fatalf("exit %v, want 124 (timeout's, once it had to signal)", err)
+	}
+	if strings.Contains(stdout.String(), "skipped") {
+		t.Fatalf("the check was skipped:\n%s", stdout.String())
+	}
+	for _, want := range []string{"UNKNOWN", "interrupted: results cover", "echo          valid"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("summary does not say %q", want)
+		}
+	}
+}
