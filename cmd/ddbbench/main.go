@@ -98,7 +98,9 @@ store/latest at it.
 Exit codes: 0 valid, 1 invalid, 2 unknown, 254 bad arguments, 255 internal error.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionString(),
 	}
+	root.SetVersionTemplate("ddbbench {{.Version}}\n")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see %s --help)", err, cmd.CommandPath())
 	})

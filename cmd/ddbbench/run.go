@@ -273,6 +273,7 @@ Example:
 		}),
 	}
 	f.register(cmd, runStyle)
+	registerCompletions(cmd)
 	return cmd
 }
 
@@ -302,6 +303,7 @@ Examples:
 		}),
 	}
 	f.register(cmd, maelstromStyle)
+	registerCompletions(cmd)
 	return cmd
 }
 

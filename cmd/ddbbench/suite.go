@@ -140,6 +140,9 @@ Example:
 	fs.IntVar(&parallel, "parallel", 0, "runs at once (default: one per core)")
 	fs.StringVar(&store, "store", "store", "directory that keeps results")
 	fs.BoolVarP(&quiet, "quiet", "q", false, "no progress line")
+	cmd.ValidArgsFunction = completeNames(groupNames)
+	_ = cmd.RegisterFlagCompletionFunc("node", completeList(groupStrategyNames(cmd)))
+	_ = cmd.RegisterFlagCompletionFunc("nemesis", completeList(nemesisNames))
 	return cmd
 }
 
