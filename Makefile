@@ -1,10 +1,14 @@
-# ddbbench: build, test, benchmark, lint.
+# ddbbench: build, test, benchmark, fuzz, lint.
 GO      ?= go
 BIN     := bin/ddbbench
 PKGS    := ./...
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
+# How long make fuzz runs each fuzz target.
+FUZZTIME ?= 10s
+# How many runs of hostile node programs make hostile makes.
+HOSTILE_RUNS ?= 100
 
-.PHONY: build install test test-race bench lint fmt clean
+.PHONY: build install test test-race bench fuzz hostile lint fmt clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ddbbench
@@ -18,10 +22,38 @@ test:
 test-race:
 	$(GO) test -race $(PKGS)
 
-# Benchmarks: simulator throughput, a 60 s virtual run, Porcupine on a large
-# history. Figures go in the README.
+# The figures of the README's table, one command each, as the table lists
+# them. Per-message benchmarks run for go test's default second, so that
+# they time many messages; whole runs a few times each.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./runtime/sim/ ./runtime/proc/ ./harness/ ./checkers/linearizable/ ./suite/
+	$(GO) test -run '^$$' -bench 'Messages$$' ./runtime/sim/
+	$(GO) test -run '^$$' -bench 'SixtySecondRun$$' -benchtime 5x ./harness/
+	$(GO) test -run '^$$' -bench 'SixtySecondRunChecked$$' -benchtime 5x ./harness/
+	@store=$$(mktemp -d) && echo "ddbbench suite replication --seeds 2 --time-limit 20" && \
+		$(GO) run ./cmd/ddbbench suite replication --seeds 2 --time-limit 20 -q --store "$$store" | grep ' in [0-9.]*s; '; \
+		rm -rf "$$store"
+	$(GO) test -run '^$$' -bench 'Register100kOps100Keys$$' -benchtime 3x ./checkers/linearizable/
+	$(GO) test -run '^$$' -bench 'RelayThroughput$$' ./runtime/proc/
+	$(GO) test -run '^$$' -bench 'EchoRoundTrip$$' ./runtime/proc/
+	$(GO) test -run '^$$' -bench 'StartHundredNodes$$' -benchtime 3x ./runtime/proc/
+
+# Each fuzz target for FUZZTIME; new inputs that fail land in the package's
+# testdata/fuzz, where they become regression tests.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParseLine$$' -fuzztime $(FUZZTIME) ./maelstrom/
+	$(GO) test -run '^$$' -fuzz '^FuzzAppendLine$$' -fuzztime $(FUZZTIME) ./maelstrom/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadJSONL$$' -fuzztime $(FUZZTIME) ./history/
+	@# The results reader's target (issue 8, package reports): run once it exists.
+	@if $(GO) test -list '^FuzzReadResults$$' ./reports/ | grep -q '^FuzzReadResults$$'; then \
+		echo "$(GO) test -run '^\$$' -fuzz '^FuzzReadResults\$$' -fuzztime $(FUZZTIME) ./reports/"; \
+		$(GO) test -run '^$$' -fuzz '^FuzzReadResults$$' -fuzztime $(FUZZTIME) ./reports/; \
+	else echo "FuzzReadResults not in ./reports yet: skipped"; fi
+
+# HOSTILE_RUNS runs of node programs that start processes in their own
+# session, fork and exit, ignore signals, fork in a loop or flood stderr:
+# after each, no process it started may be left.
+hostile:
+	$(GO) test -run '^TestHostileNodesLeaveNoProcess$$' -count 1 -timeout 60m ./e2e/ -args -hostile-runs $(HOSTILE_RUNS)
 
 lint:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
