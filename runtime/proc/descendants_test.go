@@ -9,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 	"unsafe"
 )
 
@@ -72,7 +71,7 @@ func TestCloseEndsEveryDescendant(t *testing.T) {
 			r := mustStart(t, options{n: 2, command: []string{"/bin/sh", "-c", h.prefix + " exec " + nodeBin}})
 			var pids []int
 			for _, p := range r.c.Processes() {
-				r.until(10*time.Second, func() bool { return len(grandchildren(t, p)) > 0 })
+				r.until(patience, func() bool { return len(grandchildren(t, p)) > 0 })
 				pids = append(pids, grandchildren(t, p)...)
 			}
 			if len(marked(r.c.mark)) < 4 {
@@ -98,7 +97,7 @@ func TestKillEndsTheNodesDescendants(t *testing.T) {
 	prefix := `setsid sh -c 'echo $$ > gc.pid; exec sleep 1000' &`
 	r := mustStart(t, options{command: []string{"/bin/sh", "-c", prefix + " exec " + nodeBin}})
 	p := r.c.Process("n0")
-	r.until(10*time.Second, func() bool { return len(grandchildren(t, p)) > 0 })
+	r.until(patience, func() bool { return len(grandchildren(t, p)) > 0 })
 	gc := grandchildren(t, p)[0]
 	if err := r.s.Kill("n0"); err != nil {
 		t.Fatal(err)
@@ -112,7 +111,7 @@ func TestKillEndsTheNodesDescendants(t *testing.T) {
 	if err := r.s.Restart("n0"); err != nil {
 		t.Fatal(err)
 	}
-	r.until(10*time.Second, func() bool { return p.Initialized() && len(grandchildren(t, p)) > 0 })
+	r.until(patience, func() bool { return p.Initialized() && len(grandchildren(t, p)) > 0 })
 	if left := marked(p.mark + "1/"); len(left) > 0 {
 		t.Fatalf("processes of the killed incarnation left: %v", left)
 	}
@@ -128,7 +127,7 @@ func TestForkAndExitLeavesNothing(t *testing.T) {
 	r, err := launch(t, options{command: []string{"/bin/sh", "-c", script}})
 	p := r.c.Process("n0")
 	if err == nil {
-		err = r.untilErr(10*time.Second, func() bool { return false })
+		err = r.untilErr(patience, func() bool { return false })
 	}
 	if err == nil || !strings.Contains(err.Error(), "exited on its own") {
 		t.Fatalf("got %v, want the node's exit", err)
