@@ -29,8 +29,8 @@ func sweepKill(mark string, groups []int, limit time.Duration) []int {
 	self := os.Getpid()
 	killed := map[int]bool{}
 	deadline := time.Now().Add(limit)
-	for {
-		live, fresh := 0, 0
+	for unsureRounds := 0; ; {
+		live, fresh, unsure := 0, 0, 0
 		for _, pid := range allPids() {
 			if pid == self {
 				continue
@@ -39,8 +39,20 @@ func sweepKill(mark string, groups []int, limit time.Duration) []int {
 			if !ok {
 				continue
 			}
-			if !slices.Contains(groups, st.pgid) && !hasMark(pid, prefix) {
-				continue
+			if !slices.Contains(groups, st.pgid) {
+				env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+				if err != nil {
+					continue // gone, or another user's
+				}
+				if len(env) == 0 && !st.zombie && descendant(pid, self) {
+					// A process in the middle of exec shows no environment
+					// for a moment; so does one that cleared it for good.
+					unsure++
+					continue
+				}
+				if !hasMark(env, prefix) {
+					continue
+				}
 			}
 			if !st.zombie {
 				live++
@@ -51,11 +63,14 @@ func sweepKill(mark string, groups []int, limit time.Duration) []int {
 			}
 			_ = syscall.Kill(pid, syscall.SIGKILL) // again, if it is still dying
 		}
-		if live == 0 || time.Now().After(deadline) {
+		if unsure > 0 {
+			unsureRounds++
+		}
+		if (live == 0 && (unsure == 0 || unsureRounds > maxUnsureRounds)) || time.Now().After(deadline) {
 			break
 		}
 		if fresh == 0 {
-			time.Sleep(time.Millisecond) // only the dying are left
+			time.Sleep(time.Millisecond) // only the dying, or the unsure, are left
 		}
 	}
 	var pids []int
@@ -66,6 +81,27 @@ func sweepKill(mark string, groups []int, limit time.Duration) []int {
 	}
 	slices.Sort(pids)
 	return pids
+}
+
+// maxUnsureRounds bounds the scans a sweep repeats for descendants whose
+// environment it could not read: an exec takes well under the 20-odd
+// milliseconds they last, a process that cleared its environment never
+// shows one again.
+const maxUnsureRounds = 20
+
+// descendant reports whether pid is in ancestor's subtree.
+func descendant(pid, ancestor int) bool {
+	for range 64 { // deeper trees than this are not a node's
+		st, ok := readStat(pid)
+		if !ok || st.ppid <= 1 {
+			return false
+		}
+		if st.ppid == ancestor {
+			return true
+		}
+		pid = st.ppid
+	}
+	return false
 }
 
 // reap reaps those of pids that are (or become, as their parents die)
@@ -143,20 +179,16 @@ func readStat(pid int) (procStat, bool) {
 	return procStat{ppid: ppid, pgid: pgid, zombie: f[0][0] == 'Z' || f[0][0] == 'X'}, true
 }
 
-// hasMark reports whether pid's environment has an entry starting with
-// prefix. Only processes of the same user can be read, which is all a
-// node can start without privileges.
-func hasMark(pid int, prefix []byte) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
-	if err != nil {
-		return false
-	}
-	for len(b) > 0 {
-		entry := b
-		if i := bytes.IndexByte(b, 0); i >= 0 {
-			entry, b = b[:i], b[i+1:]
+// hasMark reports whether an environment (/proc/pid/environ, entries
+// ending in NUL) has an entry starting with prefix. Only processes of the
+// same user can be read, which is all a node can start without privileges.
+func hasMark(env, prefix []byte) bool {
+	for len(env) > 0 {
+		entry := env
+		if i := bytes.IndexByte(env, 0); i >= 0 {
+			entry, env = env[:i], env[i+1:]
 		} else {
-			b = nil
+			env = nil
 		}
 		if bytes.HasPrefix(entry, prefix) {
 			return true

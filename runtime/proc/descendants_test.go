@@ -9,32 +9,47 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 	"unsafe"
 )
 
 // hostile wraps the test node in a shell that first does something a
 // well-behaved node would not. Each grandchild writes its pid to a file
-// named *.pid in the node's directory.
+// named *.pid in the node's directory (whole, by a rename, so that a
+// reader never sees it half written).
 var hostile = []struct {
 	name   string
 	prefix string
 }{
-	{"setsid grandchild", `setsid sh -c 'echo $$ > gc.pid; exec sleep 1000' &`},
-	{"double fork, orphaned at once", `(setsid sh -c 'echo $$ > gc.pid; exec sleep 1000' &) ;`},
-	{"grandchild ignoring signals", `setsid sh -c 'trap "" HUP INT TERM; echo $$ > gc.pid; while :; do sleep 1; done' &`},
-	{"grandchild that keeps forking", `setsid sh -c 'echo $$ > gc.pid; while :; do sleep 1000 & sleep 0.01; done' &`},
-	{"grandchild in the group, holding the pipes", `sh -c 'echo $$ > gc.pid; exec sleep 1000' &`},
+	{"setsid grandchild", `setsid sh -c 'echo $$ > gc.tmp; mv gc.tmp gc.pid; exec sleep 1000' &`},
+	{"double fork, orphaned at once", `(setsid sh -c 'echo $$ > gc.tmp; mv gc.tmp gc.pid; exec sleep 1000' &) ;`},
+	{"grandchild ignoring signals", `setsid sh -c 'trap "" HUP INT TERM; echo $$ > gc.tmp; mv gc.tmp gc.pid; while :; do sleep 1; done' &`},
+	{"grandchild that keeps forking", `setsid sh -c 'echo $$ > gc.tmp; mv gc.tmp gc.pid; while :; do sleep 1000 & sleep 0.01; done' &`},
+	{"grandchild in the group, holding the pipes", `sh -c 'echo $$ > gc.tmp; mv gc.tmp gc.pid; exec sleep 1000' &`},
 }
 
 // marked lists the live processes carrying mark (see TokenEnv).
 func marked(mark string) []int {
 	var pids []int
 	for _, pid := range allPids() {
-		if st, ok := readStat(pid); ok && !st.zombie && hasMark(pid, []byte(TokenEnv+"="+mark)) {
+		if st, ok := readStat(pid); ok && !st.zombie && hasMark(environ(pid), []byte(TokenEnv+"="+mark)) {
 			pids = append(pids, pid)
 		}
 	}
 	return pids
+}
+
+// environ reads a process's environment, waiting out an exec in progress
+// (when it reads empty for a moment).
+func environ(pid int) []byte {
+	for range 1000 {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+		if err != nil || len(b) > 0 {
+			return b
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return nil
 }
 
 // grandchildren reads the pids the hostile prefix wrote.
@@ -94,7 +109,7 @@ func TestCloseEndsEveryDescendant(t *testing.T) {
 // A node killed mid-run (the kill nemesis) takes its descendants with it:
 // the next incarnation does not share the node's directory with them.
 func TestKillEndsTheNodesDescendants(t *testing.T) {
-	prefix := `setsid sh -c 'echo $$ > gc.pid; exec sleep 1000' &`
+	prefix := `setsid sh -c 'echo $$ > gc.tmp; mv gc.tmp gc.pid; exec sleep 1000' &`
 	r := mustStart(t, options{command: []string{"/bin/sh", "-c", prefix + " exec " + nodeBin}})
 	p := r.c.Process("n0")
 	r.until(patience, func() bool { return len(grandchildren(t, p)) > 0 })
@@ -123,7 +138,7 @@ func TestKillEndsTheNodesDescendants(t *testing.T) {
 // A node that forks a child to carry on and exits: the exit fails the run,
 // and the child, alive or not, does not outlive Close.
 func TestForkAndExitLeavesNothing(t *testing.T) {
-	script := `setsid sh -c 'echo $$ > gc.pid; exec ` + nodeBin + `' & exit 0`
+	script := `setsid sh -c 'echo $$ > gc.tmp; mv gc.tmp gc.pid; exec ` + nodeBin + `' & exit 0`
 	r, err := launch(t, options{command: []string{"/bin/sh", "-c", script}})
 	p := r.c.Process("n0")
 	if err == nil {
