@@ -16,8 +16,10 @@ build:
 install:
 	$(GO) install ./cmd/ddbbench
 
+# A busy machine may take longer than go test's default 10 minutes for a
+# package: the timeout is a hang guard, not a budget.
 test:
-	$(GO) test $(PKGS)
+	$(GO) test -timeout 30m $(PKGS)
 
 test-race:
 	$(GO) test -race $(PKGS)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // make hostile runs this a hundred times over; CI runs each case once.
@@ -102,4 +103,61 @@ func withMark(mark string, kill bool) []string {
 		}
 	}
 	return left
+}
+
+// What the documentation says remains after ddbbench itself is killed with
+// SIGKILL, when it cannot clean up: its node processes die too (the kernel
+// sends them PR_SET_PDEATHSIG's SIGKILL), and what a node started in
+// another session survives, carrying DDBBENCH_NODE in its environment.
+func TestSIGKILLedHarness(t *testing.T) {
+	node := buildGoNode(t, "echo")
+	mark := fmt.Sprintf("DDBBENCH_HOSTILE_TEST=%d-sigkill", os.Getpid())
+	cmd := exec.Command(ddbbench(t), "test", "-w", "echo", "--node-count", "2", "--time-limit", "600", "--store", t.TempDir(), "-q",
+		"--init-timeout", "2m", "--bin", "/bin/sh", "--", "-c", `setsid sleep 1000 & exec "$NODE"`)
+	cmd.Env = append(os.Environ(), mark, "NODE="+node)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for len(withMark(mark, true)) > 0 {
+		}
+	}()
+	// Wait for both nodes and both grandchildren.
+	// processes counts the marked processes running the command line.
+	processes := func(command string) (n int) {
+		for _, p := range withMark(mark, false) {
+			if _, cmdline, _ := strings.Cut(p, ": "); strings.HasPrefix(cmdline, command) {
+				n++
+			}
+		}
+		return n
+	}
+	eventually(t, func() bool { return processes(node) == 2 && processes("sleep 1000") == 2 }, "the nodes and their grandchildren never all ran")
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	// The kernel's SIGKILL is on its way.
+	eventually(t, func() bool { return processes(node) == 0 }, "node processes outlived the SIGKILLed harness")
+	if n := processes("sleep 1000"); n != 2 {
+		t.Fatalf("%d of the 2 grandchildren in their own sessions survived; the documentation says they do", n)
+	}
+	for _, p := range withMark(mark, false) {
+		if _, cmdline, _ := strings.Cut(p, ": "); !strings.HasPrefix(cmdline, "sleep 1000") {
+			t.Errorf("left after a SIGKILL, but not documented: %s", p)
+		}
+	}
+}
+
+// eventually waits for cond, failing the test after a generous while (a
+// hang guard: nothing here measures speed).
+func eventually(t *testing.T, cond func() bool, failure string) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal(failure)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
