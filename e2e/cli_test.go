@@ -70,8 +70,15 @@ type cliResult struct {
 // cli runs ddbbench with args in this package's directory.
 func cli(t *testing.T, args ...string) cliResult {
 	t.Helper()
-	bin := ddbbench(t)
-	cmd := exec.Command(bin, args...)
+	r := runCmd(t, exec.Command(ddbbench(t), args...))
+	t.Logf("ddbbench %s\n-> exit %d in %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.code, r.took.Round(time.Millisecond), r.stdout, r.stderr)
+	return r
+}
+
+// runCmd runs cmd to its end and collects its output and exit code; a
+// command that cannot be started fails the test.
+func runCmd(t *testing.T, cmd *exec.Cmd) cliResult {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
@@ -83,9 +90,8 @@ func cli(t *testing.T, args ...string) cliResult {
 	case errors.As(err, &exit):
 		r.code = exit.ExitCode()
 	default:
-		t.Fatalf("running ddbbench: %v", err)
+		t.Fatalf("running %s: %v", cmd.Path, err)
 	}
-	t.Logf("ddbbench %s\n-> exit %d in %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.code, r.took.Round(time.Millisecond), r.stdout, r.stderr)
 	return r
 }
 

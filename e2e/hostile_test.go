@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"bytes"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -62,18 +61,9 @@ func TestHostileNodesLeaveNoProcess(t *testing.T) {
 			args = append(args, "--bin", "/bin/sh", "--", "-c", h.script)
 			cmd := exec.Command(bin, args...)
 			cmd.Env = append(os.Environ(), mark, "NODE="+node)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			err := cmd.Run()
-			code := 0
-			var exit *exec.ExitError
-			if errors.As(err, &exit) {
-				code = exit.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
-			if code != h.exit || !strings.Contains(stdout.String()+stderr.String(), h.says) {
-				t.Errorf("exit %d (want %d), output does not say %q:\n%s%s", code, h.exit, h.says, stdout.String(), stderr.String())
+			r := runCmd(t, cmd)
+			if r.code != h.exit || !strings.Contains(r.stdout+r.stderr, h.says) {
+				t.Errorf("exit %d (want %d), output does not say %q:\n%s%s", r.code, h.exit, h.says, r.stdout, r.stderr)
 			}
 			if left := withMark(mark, false); len(left) > 0 {
 				for len(withMark(mark, true)) > 0 { // ours to clean up, forkers too

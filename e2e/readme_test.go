@@ -111,22 +111,13 @@ func TestReadmeCommandsRunAsWritten(t *testing.T) {
 			// everything would compile again.
 			cmd.Dir = root
 		}
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		code := 0
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			code = exit.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
+		r := runCmd(t, cmd)
 		want := c.ExitCode()
-		t.Logf("README line %d: %s\n-> exit %d\nstdout:\n%s\nstderr:\n%s", c.Line, line, code, tail(stdout.Bytes(), 3000), tail(stderr.Bytes(), 3000))
-		if code != want && !(suite && code == 1) {
-			t.Errorf("README line %d: %s: exit %d, want %d", c.Line, c.Text, code, want)
+		t.Logf("README line %d: %s\n-> exit %d\nstdout:\n%s\nstderr:\n%s", c.Line, line, r.code, tail([]byte(r.stdout), 3000), tail([]byte(r.stderr), 3000))
+		if r.code != want && !(suite && r.code == 1) {
+			t.Errorf("README line %d: %s: exit %d, want %d", c.Line, c.Text, r.code, want)
 		}
-		if strings.Contains(line, "-bench") && !strings.Contains(stdout.String(), "Benchmark") {
+		if strings.Contains(line, "-bench") && !strings.Contains(r.stdout, "Benchmark") {
 			t.Errorf("README line %d: %s runs no benchmark", c.Line, c.Text)
 		}
 	}
