@@ -2,15 +2,24 @@ package harness
 
 import (
 	"maps"
+	"time"
 
 	"github.com/ddbbench/ddbbench/checkers"
 	"github.com/ddbbench/ddbbench/checkers/latency"
+	"github.com/ddbbench/ddbbench/checkers/liveness"
 	"github.com/ddbbench/ddbbench/checkers/stats"
+	"github.com/ddbbench/ddbbench/checkers/txnstats"
 	"github.com/ddbbench/ddbbench/reports"
 )
 
 // resultsFormat is the version of results.json's schema.
 const resultsFormat = 1
+
+// LivenessBound is how long a transaction may wait for a lock after the
+// faults healed before the liveness checker calls it deadlocked. Runs
+// recover for longer than this after healing (10 s by default), so a wait
+// that began during a fault is judged too.
+const LivenessBound = 5 * time.Second
 
 // Check judges a run's history with its workload's checkers and assembles
 // everything the run leaves behind.
@@ -55,6 +64,14 @@ func assemble(out *Outcome, check bool) *reports.Run {
 	checks := workloadSpecs[cfg.Workload].checkers(&cfg)
 	if a := cfg.Availability; a != nil {
 		checks = append(checks, stats.Availability(a.Fraction, a.Total))
+	}
+	if spec := workloadSpecs[cfg.Workload]; spec.aborts != nil {
+		checks = append(checks, liveness.New(liveness.Options{
+			Waits: out.Waits, Reported: out.WaitsReported, Faults: out.Faults, End: int64(out.Duration), Bound: LivenessBound,
+		}))
+		r.Transactions = txnstats.Compute(out.History, txnstats.Options{
+			Aborts: spec.aborts, Faults: out.Faults, Waits: out.Waits, Messages: m.Total(), Main: cfg.TimeLimit,
+		})
 	}
 	if !check {
 		r.Checks = append(r.Checks, checkers.Result{Checker: "skipped", Valid: checkers.Unknown, Summary: "checking was skipped by a second interrupt"})

@@ -15,6 +15,7 @@ import (
 	"github.com/ddbbench/ddbbench/nemesis"
 	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/runtime/network"
+	"github.com/ddbbench/ddbbench/workloads/bank"
 	"github.com/ddbbench/ddbbench/workloads/register"
 )
 
@@ -48,7 +49,11 @@ type Config struct {
 	CheckTimeout time.Duration `json:"check_timeout"` // linearizability check budget; past it the verdict is unknown
 
 	Register register.Config `json:"register"`
-	Topology string          `json:"topology,omitempty"` // broadcast: grid, line, tree2, tree3, tree4, total
+	Bank     bank.Config     `json:"bank"`
+	// Contention names the bank's contention level (bank.Levels) when the
+	// bank configuration came from one, for the record.
+	Contention string `json:"contention,omitempty"`
+	Topology   string `json:"topology,omitempty"` // broadcast: grid, line, tree2, tree3, tree4, total
 
 	// Bin, when set, is the command (path and arguments) of a node binary
 	// speaking Maelstrom's protocol: the run uses real processes in real
@@ -82,6 +87,7 @@ func Defaults() Config {
 		Recovery:        10 * time.Second,
 		CheckTimeout:    5 * time.Minute,
 		Register:        register.DefaultConfig(),
+		Bank:            bank.DefaultConfig(),
 	}
 }
 
@@ -168,6 +174,16 @@ func (c *Config) Validate() error {
 	if c.CheckTimeout <= 0 {
 		c.CheckTimeout = Defaults().CheckTimeout
 	}
+	return nil
+}
+
+// SetContention sets the bank workload to a named contention level.
+func (c *Config) SetContention(level string) error {
+	b, err := bank.Level(level)
+	if err != nil {
+		return badf("%v", err)
+	}
+	c.Bank, c.Contention = b, level
 	return nil
 }
 

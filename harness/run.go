@@ -31,15 +31,19 @@ type Progress struct {
 
 // Outcome is what a run recorded, before checking.
 type Outcome struct {
-	Config      Config
-	History     history.History
-	Faults      []history.Fault
-	Messages    sim.Stats
-	Logs        map[string][]byte
-	Unstarted   int           // arrivals the clients never got to
-	Duration    time.Duration // run time covered (virtual in the simulator)
-	Wall        time.Duration // wall-clock time the run took
-	Interrupted bool          // stopped early by the caller
+	Config   Config
+	History  history.History
+	Faults   []history.Fault
+	Messages sim.Stats
+	// Waits are the nodes' wait-for reports; WaitsReported says the
+	// runtime carries them (the simulator does, processes cannot).
+	Waits         []history.Wait
+	WaitsReported bool
+	Logs          map[string][]byte
+	Unstarted     int           // arrivals the clients never got to
+	Duration      time.Duration // run time covered (virtual in the simulator)
+	Wall          time.Duration // wall-clock time the run took
+	Interrupted   bool          // stopped early by the caller
 }
 
 // progressStep is how much virtual time passes between progress reports and
@@ -154,6 +158,7 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 		out.History = driver.History()
 		out.Faults = nem.Faults()
 		out.Messages = s.Stats()
+		out.Waits, out.WaitsReported = s.Waits(), len(cfg.Bin) == 0
 		out.Logs = s.Logs()
 		out.Unstarted = driver.Unstarted
 		out.Duration = s.Now()

@@ -18,6 +18,7 @@ import (
 	"github.com/ddbbench/ddbbench/checkers"
 	"github.com/ddbbench/ddbbench/checkers/latency"
 	"github.com/ddbbench/ddbbench/checkers/stats"
+	"github.com/ddbbench/ddbbench/checkers/txnstats"
 	"github.com/ddbbench/ddbbench/history"
 )
 
@@ -37,7 +38,11 @@ type Results struct {
 	Messages Messages          `json:"messages"`
 	Checks   []checkers.Result `json:"checks"`
 	Stats    stats.Stats       `json:"stats"`
-	Faults   []history.Fault   `json:"faults"`
+	// Transactions are the transaction statistics of a transactional
+	// workload (bank): throughput, aborts by cause, restarts, commit
+	// latency, messages per commit.
+	Transactions *txnstats.Stats `json:"transactions,omitempty"`
+	Faults       []history.Fault `json:"faults"`
 
 	Runtime        string  `json:"runtime"` // "sim" or "proc"
 	Config         any     `json:"config"`

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/ddbbench/ddbbench/checkers/latency"
@@ -45,6 +46,10 @@ func Summary(r *Results, dir string) string {
 			}
 		}
 	}
+	if t := r.Transactions; t != nil {
+		fmt.Fprintf(&b, "  transactions  %d committed (%.1f/s), %d failed, %d indefinite; abort rate %.3f%s; %.2f restarts and %.1f messages per commit\n",
+			t.Committed, t.CommittedPerS, t.Failed, t.Indefinite, t.AbortRate, abortCauses(t.Aborts), t.RestartsPerCommit, t.MessagesPerCommit)
+	}
 	fmt.Fprintf(&b, "  messages      %.2f per op (%.2f between servers), %d in all\n", r.Messages.PerOp, r.Messages.ServerPerOp, r.Messages.Total)
 	if len(r.Faults) > 0 {
 		fmt.Fprintf(&b, "  faults        %d injected\n", len(r.Faults))
@@ -53,4 +58,20 @@ func Summary(r *Results, dir string) string {
 		fmt.Fprintf(&b, "  results       %s\n", dir)
 	}
 	return b.String()
+}
+
+// abortCauses lists aborted attempts by cause, " (died 3, wounded 1)".
+func abortCauses(m map[string]int) string {
+	if len(m) == 0 {
+		return ""
+	}
+	causes := make([]string, 0, len(m))
+	for c := range m {
+		causes = append(causes, c)
+	}
+	sort.Strings(causes)
+	for i, c := range causes {
+		causes[i] = fmt.Sprintf("%s %d", c, m[c])
+	}
+	return " (" + strings.Join(causes, ", ") + ")"
 }

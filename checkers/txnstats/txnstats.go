@@ -1,0 +1,150 @@
+// Package txnstats measures what a transactional store's concurrency
+// control costs: committed and aborted transactions per second, aborted
+// attempts by cause, restarts per committed transaction, commit latency per
+// fault phase and messages per committed transaction.
+//
+// Aborts come from the stores' replies (an optional "aborts" list of the
+// attempts a coordinator aborted and retried). A deadlock victim is split
+// in two with the harness's own wait-for graph, rebuilt from the nodes'
+// reports: a victim that was on a cycle of the true graph at some moment
+// broke a real deadlock; one that never was is a phantom, aborted for a
+// cycle that existed only in the detector's stale view.
+package txnstats
+
+import (
+	"time"
+
+	"github.com/ddbbench/ddbbench/checkers/latency"
+	"github.com/ddbbench/ddbbench/checkers/waitfor"
+	"github.com/ddbbench/ddbbench/history"
+	"github.com/ddbbench/ddbbench/history/txn"
+	"github.com/ddbbench/ddbbench/maelstrom"
+)
+
+// Options are what the statistics need beside the history.
+type Options struct {
+	// Aborts reads an operation's aborted attempts from its result.
+	Aborts   func(*history.Op) []txn.Abort
+	Faults   []history.Fault
+	Waits    []history.Wait
+	Messages int64         // every message the run carried
+	Main     time.Duration // the main phase, for rates
+}
+
+// Stats are a run's transaction figures.
+type Stats struct {
+	Transactions int `json:"transactions"` // invoked, final phase included
+	Committed    int `json:"committed"`
+	Failed       int `json:"failed"` // definite: given up on, or refused
+	Indefinite   int `json:"indefinite"`
+	// CommittedPerS and AbortedPerS are main-phase committed transactions
+	// and aborted attempts per second.
+	CommittedPerS float64 `json:"committed_per_s"`
+	AbortedPerS   float64 `json:"aborted_per_s"`
+	// Attempts are the attempts behind the answered transactions; Aborts
+	// counts the aborted ones by cause, victims split into victim (a real
+	// deadlock) and phantom.
+	Attempts  int            `json:"attempts"`
+	Aborts    map[string]int `json:"aborts"`
+	AbortRate float64        `json:"abort_rate"` // aborted attempts / attempts
+	// RestartsPerCommit is the aborted attempts behind committed
+	// transactions, per committed transaction.
+	RestartsPerCommit float64                             `json:"restarts_per_commit"`
+	MessagesPerCommit float64                             `json:"messages_per_commit"`
+	CommitLatency     map[latency.Phase]latency.Quantiles `json:"commit_latency"`
+}
+
+// Compute measures a history.
+func Compute(h history.History, o Options) *Stats {
+	s := &Stats{Aborts: map[string]int{}}
+	var committed history.History
+	mainCommitted, mainAborted := 0, 0
+	victims := map[string]bool{}
+	for _, op := range h {
+		if op == nil {
+			continue
+		}
+		s.Transactions++
+		var aborts []txn.Abort
+		if o.Aborts != nil {
+			aborts = o.Aborts(op)
+		}
+		switch op.Outcome {
+		case history.OK:
+			s.Committed++
+			committed = append(committed, op)
+			s.Attempts += len(aborts) + 1
+			s.RestartsPerCommit += float64(len(aborts))
+			if !op.Final {
+				mainCommitted++
+			}
+		case history.Fail:
+			s.Failed++
+			s.Attempts += len(aborts)
+			if op.Error == nil || op.Error.Code != maelstrom.TxnConflict {
+				s.Attempts++ // the last attempt ended the transaction without an abort
+			}
+		default:
+			s.Indefinite++
+		}
+		for _, a := range aborts {
+			s.Aborts[a.Cause]++
+			if a.Cause == txn.Victim {
+				victims[a.Attempt] = true
+			}
+		}
+		if !op.Final {
+			mainAborted += len(aborts)
+		}
+	}
+	if n := phantoms(victims, o.Waits); n > 0 {
+		s.Aborts[txn.Phantom] = n
+		if s.Aborts[txn.Victim] -= n; s.Aborts[txn.Victim] == 0 {
+			delete(s.Aborts, txn.Victim)
+		}
+	}
+	aborted := 0
+	for _, n := range s.Aborts {
+		aborted += n
+	}
+	if s.Attempts > 0 {
+		s.AbortRate = float64(aborted) / float64(s.Attempts)
+	}
+	if s.Committed > 0 {
+		s.RestartsPerCommit /= float64(s.Committed)
+		s.MessagesPerCommit = float64(o.Messages) / float64(s.Committed)
+	}
+	if o.Main > 0 {
+		s.CommittedPerS = float64(mainCommitted) / o.Main.Seconds()
+		s.AbortedPerS = float64(mainAborted) / o.Main.Seconds()
+	}
+	s.CommitLatency = latency.Compute(committed, o.Faults).ByPhase
+	return s
+}
+
+// phantoms counts the victims that were never on a cycle of the true
+// wait-for graph while they waited.
+func phantoms(victims map[string]bool, waits []history.Wait) int {
+	if len(victims) == 0 {
+		return 0
+	}
+	real := map[string]bool{}
+	g := waitfor.New()
+	watching := map[string]bool{} // victims waiting now, not yet seen on a cycle
+	for _, w := range waits {
+		grew := g.Apply(w.Time, w.Node, w.Txn, w.Holders)
+		if victims[w.Txn] && !real[w.Txn] {
+			watching[w.Txn] = len(w.Holders) > 0
+		}
+		if !grew {
+			continue
+		}
+		for v, on := range watching {
+			if on && g.OnCycle(v) {
+				real[v] = true
+				delete(watching, v)
+			}
+		}
+	}
+	return len(victims) - len(real)
+}
