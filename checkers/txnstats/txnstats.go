@@ -12,6 +12,9 @@
 package txnstats
 
 import (
+	"cmp"
+	"math"
+	"slices"
 	"time"
 
 	"github.com/ddbbench/ddbbench/checkers/latency"
@@ -59,7 +62,8 @@ func Compute(h history.History, o Options) *Stats {
 	s := &Stats{Aborts: map[string]int{}}
 	var committed history.History
 	mainCommitted, mainAborted := 0, 0
-	victims := map[string]bool{}
+	var victims []txn.Abort
+	abortedAt := map[string]float64{}
 	for _, op := range h {
 		if op == nil {
 			continue
@@ -89,15 +93,18 @@ func Compute(h history.History, o Options) *Stats {
 		}
 		for _, a := range aborts {
 			s.Aborts[a.Cause]++
+			if a.At > 0 {
+				abortedAt[a.Attempt] = a.At
+			}
 			if a.Cause == txn.Victim {
-				victims[a.Attempt] = true
+				victims = append(victims, a)
 			}
 		}
 		if !op.Final {
 			mainAborted += len(aborts)
 		}
 	}
-	if n := phantoms(victims, o.Waits); n > 0 {
+	if n := phantoms(victims, abortedAt, o.Waits); n > 0 {
 		s.Aborts[txn.Phantom] = n
 		if s.Aborts[txn.Victim] -= n; s.Aborts[txn.Victim] == 0 {
 			delete(s.Aborts, txn.Victim)
@@ -122,29 +129,29 @@ func Compute(h history.History, o Options) *Stats {
 	return s
 }
 
-// phantoms counts the victims that were never on a cycle of the true
-// wait-for graph while they waited.
-func phantoms(victims map[string]bool, waits []history.Wait) int {
-	if len(victims) == 0 {
-		return 0
-	}
-	real := map[string]bool{}
+// phantoms counts the victims that, at the moment they were aborted, were
+// on no cycle of the true wait-for graph among the transactions not
+// aborted before them: a cycle seen in stale edges, or one that an earlier
+// abort had already broken. Victims without a time are not judged.
+func phantoms(victims []txn.Abort, abortedAt map[string]float64, waits []history.Wait) int {
+	slices.SortStableFunc(victims, func(a, b txn.Abort) int { return cmp.Compare(a.At, b.At) })
 	g := waitfor.New()
-	watching := map[string]bool{} // victims waiting now, not yet seen on a cycle
-	for _, w := range waits {
-		grew := g.Apply(w.Time, w.Node, w.Txn, w.Holders)
-		if victims[w.Txn] && !real[w.Txn] {
-			watching[w.Txn] = len(w.Holders) > 0
-		}
-		if !grew {
+	next, n := 0, 0
+	for _, v := range victims {
+		if v.At == 0 {
 			continue
 		}
-		for v, on := range watching {
-			if on && g.OnCycle(v) {
-				real[v] = true
-				delete(watching, v)
-			}
+		// The graph just before the abort: reports made at the same instant
+		// may already be its consequences (a local release).
+		at := int64(math.Round(v.At * float64(time.Second)))
+		for ; next < len(waits) && waits[next].Time < at; next++ {
+			w := waits[next]
+			g.Apply(w.Time, w.Node, w.Txn, w.Holders)
+		}
+		live := func(x string) bool { t, ok := abortedAt[x]; return !ok || t >= v.At }
+		if !g.OnCycle(v.Attempt, live) {
+			n++
 		}
 	}
-	return len(victims) - len(real)
+	return n
 }

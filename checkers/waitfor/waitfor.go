@@ -130,9 +130,10 @@ func Cycle(waits []Wait) []string {
 	return nil
 }
 
-// OnCycle reports whether txn is on a cycle of the graph: whether it
-// waits, through a chain of waits, for itself.
-func (g *Graph) OnCycle(txn string) bool {
+// OnCycle reports whether txn is on a cycle of the graph among the
+// transactions live accepts (txn itself always): whether it waits, through
+// a chain of waits, for itself.
+func (g *Graph) OnCycle(txn string, live func(string) bool) bool {
 	out := edges(g.Waits())
 	seen := map[string]bool{}
 	stack := slices.Clone(out[txn])
@@ -142,7 +143,7 @@ func (g *Graph) OnCycle(txn string) bool {
 		if v == txn {
 			return true
 		}
-		if !seen[v] {
+		if !seen[v] && live(v) {
 			seen[v] = true
 			stack = append(stack, out[v]...)
 		}

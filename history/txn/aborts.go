@@ -9,6 +9,10 @@ package txn
 type Abort struct {
 	Attempt string `json:"attempt"`
 	Cause   string `json:"cause"`
+	// At is when the coordinator aborted it, in seconds on the node's
+	// clock (time since the run started, in the simulator). Optional; the
+	// statistics need it to tell a phantom deadlock's victim.
+	At float64 `json:"at,omitempty"`
 }
 
 // Abort causes the reference deadlock policies report. A node may report
@@ -19,7 +23,9 @@ const (
 	TimedOut = "timeout" // waited longer than the lock timeout
 	Victim   = "victim"  // chosen to break a deadlock a detector found
 	// Phantom is not reported by nodes: the statistics give it to a
-	// victim that was on no cycle of the true wait-for graph (a deadlock
-	// seen in stale edges), an abort that was not needed.
+	// victim that, when it was aborted, was on no cycle of the true
+	// wait-for graph among transactions not yet aborted (a deadlock seen
+	// in stale edges, or one another abort had already broken): an abort
+	// that was not needed.
 	Phantom = "phantom"
 )

@@ -112,7 +112,7 @@ func (c *Coordinator) acquire(t *transaction) {
 // abort ends the current attempt: release everything it locked or asked
 // for, then restart after a pause, or give up after maxAttempts.
 func (c *Coordinator) abort(t *transaction, cause string) {
-	t.aborts = append(t.aborts, txn.Abort{Attempt: t.name(), Cause: cause})
+	t.aborts = append(t.aborts, txn.Abort{Attempt: t.name(), Cause: cause, At: c.n.env.Now().Seconds()})
 	c.releaseAll(t)
 	t.phase, t.waitingKey = backingOff, ""
 	if t.attempt >= maxAttempts {
