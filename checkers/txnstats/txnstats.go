@@ -52,9 +52,12 @@ type Stats struct {
 	AbortRate float64        `json:"abort_rate"` // aborted attempts / attempts
 	// RestartsPerCommit is the aborted attempts behind committed
 	// transactions, per committed transaction.
-	RestartsPerCommit float64                             `json:"restarts_per_commit"`
-	MessagesPerCommit float64                             `json:"messages_per_commit"`
-	CommitLatency     map[latency.Phase]latency.Quantiles `json:"commit_latency"`
+	RestartsPerCommit float64 `json:"restarts_per_commit"`
+	MessagesPerCommit float64 `json:"messages_per_commit"`
+	// Commit is the latency of committed transactions, from the first
+	// attempt's intended start; CommitByPhase splits it by fault phase.
+	Commit        latency.Quantiles                   `json:"commit_latency"`
+	CommitByPhase map[latency.Phase]latency.Quantiles `json:"commit_latency_by_phase"`
 }
 
 // Compute measures a history.
@@ -125,7 +128,8 @@ func Compute(h history.History, o Options) *Stats {
 		s.CommittedPerS = float64(mainCommitted) / o.Main.Seconds()
 		s.AbortedPerS = float64(mainAborted) / o.Main.Seconds()
 	}
-	s.CommitLatency = latency.Compute(committed, o.Faults).ByPhase
+	rep := latency.Compute(committed, o.Faults)
+	s.Commit, s.CommitByPhase = rep.Latency, rep.ByPhase
 	return s
 }
 

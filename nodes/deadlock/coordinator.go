@@ -48,9 +48,9 @@ type transaction struct {
 	values  map[string]json.RawMessage // of the keys locked so far
 	sites   []string                   // participants this attempt has asked, in order
 	next    int                        // index of the next lock to take
-	// waitingKey is the key whose lock request is in flight or queued.
-	waitingKey string
-	aborts     []txn.Abort
+	// waitingSite is where the lock request in flight went.
+	waitingSite string
+	aborts      []txn.Abort
 }
 
 func (t *transaction) name() string { return attemptName(t.id, t.attempt) }
@@ -78,43 +78,56 @@ func (c *Coordinator) start(t *transaction) {
 	c.acquire(t)
 }
 
-// acquire takes the next lock, or commits once it holds them all.
+// acquire asks for the next locks, those of the keys up to the next that
+// lives on another site (the site takes them one after the other), or
+// commits once it holds them all.
 func (c *Coordinator) acquire(t *transaction) {
 	if t.next == len(t.prog.locks) {
 		c.commit(t)
 		return
 	}
-	step := t.prog.locks[t.next]
-	site := c.n.siteOf(step.key)
+	step := t.next
+	site := c.n.siteOf(t.prog.locks[step].key)
+	var items []lockItem
+	for _, l := range t.prog.locks[step:] {
+		if c.n.siteOf(l.key) != site {
+			break
+		}
+		items = append(items, lockItem{Key: l.key, Mode: l.mode})
+	}
 	if !slices.Contains(t.sites, site) {
 		t.sites = append(t.sites, site)
 	}
 	name := t.name()
-	t.waitingKey = step.key
-	current := func() bool {
-		return c.txns[t.id] == t && t.name() == name && t.phase == acquiring && t.waitingKey == step.key
-	}
-	ask(c.n, site, "lock", lockBody{Owner: c.owner(t), Key: step.key, Mode: step.mode}, c.n.site.lock, current, func(r lockReply) {
+	t.waitingSite = site
+	current := func() bool { return c.txns[t.id] == t && t.name() == name && t.phase == acquiring && t.next == step }
+	ask(c.n, site, "lock", lockBody{Owner: c.owner(t), Step: step, Locks: items}, c.n.site.lock, current, func(r lockReply) {
 		if !current() {
 			return
 		}
-		t.waitingKey = ""
+		t.waitingSite = ""
 		if !r.Granted {
-			c.abort(t, r.Cause)
+			c.abort(t, r.Cause, r.At)
 			return
 		}
-		t.values[step.key] = r.Value
-		t.next++
+		for k, v := range r.Values {
+			t.values[k] = v
+		}
+		t.next += len(items)
 		c.acquire(t)
 	})
 }
 
 // abort ends the current attempt: release everything it locked or asked
-// for, then restart after a pause, or give up after maxAttempts.
-func (c *Coordinator) abort(t *transaction, cause string) {
-	t.aborts = append(t.aborts, txn.Abort{Attempt: t.name(), Cause: cause, At: c.n.env.Now().Seconds()})
+// for, then restart after a pause, or give up after maxAttempts. At is when
+// the abort took effect: now, or when a site refused the attempt's request.
+func (c *Coordinator) abort(t *transaction, cause string, at float64) {
+	if at == 0 {
+		at = c.n.env.Now().Seconds()
+	}
+	t.aborts = append(t.aborts, txn.Abort{Attempt: t.name(), Cause: cause, At: at})
 	c.releaseAll(t)
-	t.phase, t.waitingKey = backingOff, ""
+	t.phase, t.waitingSite = backingOff, ""
 	if t.attempt >= maxAttempts {
 		causes := make([]string, len(t.aborts))
 		for i, a := range t.aborts {
@@ -184,19 +197,19 @@ func (c *Coordinator) fail(t *transaction, code int, text string) {
 func (c *Coordinator) abortRequested(b abortBody) {
 	id, _, _ := strings.Cut(b.Txn, "#")
 	t := c.txns[id]
-	if t == nil || t.name() != b.Txn || t.phase != acquiring || (b.Key != "" && t.waitingKey != b.Key) {
+	if t == nil || t.name() != b.Txn || t.phase != acquiring {
 		return
 	}
-	c.abort(t, b.Cause)
+	c.abort(t, b.Cause, 0)
 }
 
-// waiting is the attempt name's lock request in flight, if it has one:
-// the site it went to and its key.
-func (c *Coordinator) waiting(name string) (site, key string, ok bool) {
+// waitingAt is the site where attempt name's lock request in flight went,
+// if it has one.
+func (c *Coordinator) waitingAt(name string) (site string, ok bool) {
 	id, _, _ := strings.Cut(name, "#")
 	t := c.txns[id]
-	if t == nil || t.name() != name || t.phase != acquiring || t.waitingKey == "" {
-		return "", "", false
+	if t == nil || t.name() != name || t.phase != acquiring || t.waitingSite == "" {
+		return "", false
 	}
-	return c.n.siteOf(t.waitingKey), t.waitingKey, true
+	return t.waitingSite, true
 }

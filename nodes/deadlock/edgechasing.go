@@ -19,15 +19,22 @@ type EdgeChasing struct{}
 
 type probeBody struct {
 	Initiator Owner  `json:"initiator"`
-	Key       string `json:"key"`    // what the initiator waits for
-	To        string `json:"to"`     // the transaction the probe has reached
-	ToKey     string `json:"to_key"` // where it waits, once its coordinator knows
+	InitSite  string `json:"init_site"` // where the initiator waits
+	Key       string `json:"key"`       // for what
+	To        string `json:"to"`        // the transaction the probe has reached
+}
+
+// victimBody tells the site where a deadlock's initiator waits to refuse
+// its request, if it still waits for the same key.
+type victimBody struct {
+	Txn string `json:"txn"`
+	Key string `json:"key"`
 }
 
 // Conflict lets the request wait and probes along its new edges.
 func (EdgeChasing) Conflict(s *Site, r *Request, fresh []Owner, _ bool) string {
 	for _, b := range fresh {
-		s.n.tell(b.Coord, "probe", probeBody{Initiator: r.Owner, Key: r.Key, To: b.Txn})
+		s.n.tell(b.Coord, "probe", probeBody{Initiator: r.Owner, InitSite: s.n.self, Key: r.Key, To: b.Txn})
 	}
 	return ""
 }
@@ -37,31 +44,39 @@ func (EdgeChasing) Start(n *Node) {
 	// At the coordinator of the transaction reached: pass the probe to the
 	// site where it waits; a transaction that does not wait ends it.
 	notice(n, "probe", func(p probeBody) {
-		if site, key, ok := n.coord.waiting(p.To); ok {
-			p.ToKey = key
+		if site, ok := n.coord.waitingAt(p.To); ok {
 			n.tell(site, "probe_wait", p)
 		}
 	})
-	// At the site where it waits: along each of its edges.
+	// At the site where it waits: along each of its edges. A probe is one
+	// initiator's wait: the same attempt waits for each of its keys in
+	// turn, and each wait probes anew.
 	notice(n, "probe_wait", func(p probeBody) {
-		w := n.site.waitingAttempt(p.To, p.ToKey)
+		w := n.site.waitingRequest(p.To)
 		if w == nil || len(w.Blockers) == 0 {
 			return
 		}
-		// A probe is one initiator's wait: the same attempt waits for
-		// each of its keys in turn, and each wait probes anew.
 		init, wait := p.Initiator.Txn, p.Initiator.Txn+" "+p.Key
 		for _, b := range w.Blockers {
 			switch {
 			case b.Txn == init:
-				n.tell(p.Initiator.Coord, "abort", abortBody{Txn: init, Cause: txn.Victim, Key: p.Key})
+				n.tell(p.InitSite, "victim", victimBody{Txn: init, Key: p.Key})
 			case !w.probed[wait]:
-				n.tell(b.Coord, "probe", probeBody{Initiator: p.Initiator, Key: p.Key, To: b.Txn})
+				next := p
+				next.To = b.Txn
+				n.tell(b.Coord, "probe", next)
 			}
 		}
 		if w.probed == nil {
 			w.probed = map[string]bool{}
 		}
 		w.probed[wait] = true
+	})
+	// At the initiator's site: the probe came back, so the initiator
+	// aborts itself, if it still waits where it did.
+	notice(n, "victim", func(v victimBody) {
+		if w := n.site.waitingRequest(v.Txn); w != nil && w.Key == v.Key {
+			n.site.refuse(w, txn.Victim)
+		}
 	})
 }

@@ -24,7 +24,7 @@ type Request struct {
 	// passed on (edge chasing passes each one's probe on once).
 	probed map[string]bool
 
-	reply     func(lockReply)
+	batch     *batch
 	evaluated bool // the policy has seen it wait
 }
 

@@ -70,16 +70,30 @@ func (c *Coordinator) bankAccounts() []int {
 // bankRead reads every balance under shared locks, taken in a random order:
 // like an application that touches its keys in no agreed order, it can
 // close a cycle with a transfer that locks the same accounts the other way
-// round.
+// round. It asks each site once for all the accounts it holds.
 func (c *Coordinator) bankRead(msg maelstrom.Msg) {
 	accounts := c.bankAccounts()
 	if len(accounts) == 0 {
 		c.n.env.ReplyError(msg, maelstrom.TemporarilyUnavailable, "no accounts yet: bank_init has not reached this node")
 		return
 	}
+	// Sites in a random order, and each site's accounts in a random order
+	// in one request to it.
 	p := program{replyType: "read_ok"}
+	var sites []string
+	bySite := map[string][]string{}
 	for _, i := range c.n.env.Rand().Perm(len(accounts)) {
-		p.locks = append(p.locks, lockStep{key: strconv.Itoa(accounts[i]), mode: Shared})
+		k := strconv.Itoa(accounts[i])
+		site := c.n.siteOf(k)
+		if bySite[site] == nil {
+			sites = append(sites, site)
+		}
+		bySite[site] = append(bySite[site], k)
+	}
+	for _, site := range sites {
+		for _, k := range bySite[site] {
+			p.locks = append(p.locks, lockStep{key: k, mode: Shared})
+		}
 	}
 	p.run = func(values map[string]json.RawMessage) (map[string]json.RawMessage, func(maelstrom.TxnReport) any, *maelstrom.RPCError) {
 		balances := map[int]int{}

@@ -22,8 +22,22 @@ type Site struct {
 }
 
 type siteAttempt struct {
-	held    []string // keys, in the order granted
-	waiting *Request
+	held  []string // keys, in the order granted
+	batch *batch   // the lock request in progress
+}
+
+// batch is one lock request: its keys, locked one after the other. At
+// most one of them waits at a time, so a transaction waits for one lock at
+// a time in the whole system.
+type batch struct {
+	owner     Owner
+	step      int
+	items     []lockItem
+	next      int
+	values    map[string]json.RawMessage
+	waiting   *Request
+	reply     func(lockReply)
+	advancing bool
 }
 
 func newSite(n *Node) *Site {
@@ -56,32 +70,53 @@ func (s *Site) value(key string) json.RawMessage {
 	return json.RawMessage("null")
 }
 
-// lock serves a lock request: grant it if nothing conflicts, else queue it
-// and let the policy decide whether it may wait.
+// lock serves a lock request: its keys are locked in order, each granted
+// if nothing conflicts, else queued while the policy lets it wait.
 func (s *Site) lock(b lockBody, reply func(lockReply)) {
 	if s.finished[b.Txn] {
-		reply(lockReply{Cause: "finished"})
+		reply(lockReply{Cause: "finished", At: s.n.env.Now().Seconds()})
 		return
 	}
 	a := s.attempt(b.Txn)
-	if w := a.waiting; w != nil && w.Key == b.Key {
-		// The coordinator repeated a request that still waits: answer the
-		// newest copy, and let the policy look at the wait again.
-		w.reply = reply
-		if cause := s.n.policy.Conflict(s, w, nil, true); cause != "" {
-			s.refuse(w, cause)
+	if bt := a.batch; bt != nil && bt.step == b.Step {
+		// The coordinator repeated a request still in progress: answer
+		// the newest copy, and let the policy look at the wait again.
+		bt.reply = reply
+		if w := bt.waiting; w != nil {
+			if cause := s.n.policy.Conflict(s, w, nil, true); cause != "" {
+				s.refuse(w, cause)
+			}
 		}
 		return
 	}
-	e := s.entry(b.Key)
-	if h := e.holding(b.Txn); h != nil && (h.Mode == Exclusive || b.Mode == Shared) {
-		reply(lockReply{Granted: true, Value: s.value(b.Key)})
-		return
+	bt := &batch{owner: b.Owner, step: b.Step, items: b.Locks, values: map[string]json.RawMessage{}, reply: reply}
+	a.batch = bt
+	s.advance(bt)
+}
+
+// advance takes a request's next locks, as far as they are granted, and
+// answers once it holds them all.
+func (s *Site) advance(bt *batch) {
+	for bt.next < len(bt.items) {
+		it := bt.items[bt.next]
+		e := s.entry(it.Key)
+		if h := e.holding(bt.owner.Txn); h != nil && covers(h.Mode, it.Mode) {
+			bt.values[it.Key] = s.value(it.Key)
+			bt.next++
+			continue
+		}
+		r := &Request{Owner: bt.owner, Key: it.Key, Mode: it.Mode, batch: bt}
+		bt.waiting = r
+		e.enqueue(r)
+		bt.advancing = true
+		s.settle(it.Key)
+		bt.advancing = false
+		if bt.waiting != nil || s.attempts[bt.owner.Txn] == nil || s.attempts[bt.owner.Txn].batch != bt {
+			return // it waits (grant will go on), or it was refused
+		}
 	}
-	r := &Request{Owner: b.Owner, Key: b.Key, Mode: b.Mode, reply: reply}
-	a.waiting = r
-	e.enqueue(r)
-	s.settle(b.Key)
+	s.attempts[bt.owner.Txn].batch = nil
+	bt.reply(lockReply{Granted: true, Values: bt.values})
 }
 
 // settle grants a key's queued requests in timestamp order as far as they
@@ -118,32 +153,43 @@ func (s *Site) settle(key string) {
 	}
 }
 
+// grant gives r its lock and lets its request go on to its next key: at
+// once if the request is being advanced, else as a fresh step of the node.
 func (s *Site) grant(e *lockEntry, r *Request) {
 	s.unqueue(e, r)
 	e.holders = append(e.holders, r)
-	a := s.attempt(r.Txn)
-	a.held = append(a.held, r.Key)
-	r.reply(lockReply{Granted: true, Value: s.value(r.Key)})
+	s.attempt(r.Txn).held = append(s.attempt(r.Txn).held, r.Key)
+	bt := r.batch
+	if !bt.advancing {
+		s.n.later(func() {
+			if a := s.attempts[r.Txn]; a != nil && a.batch == bt && bt.waiting == nil {
+				s.advance(bt)
+			}
+		})
+	}
 }
 
 // refuse takes a waiting request out of its queue and answers it with an
-// abort. The other keys the attempt holds here stay locked until its
-// coordinator releases them.
+// abort. The keys its attempt holds here stay locked until its coordinator
+// releases them.
 func (s *Site) refuse(r *Request, cause string) {
 	e := s.locks[r.Key]
 	if e == nil || !slices.Contains(e.queue, r) {
 		return // no longer waiting (a timer that lost a race)
 	}
 	s.unqueue(e, r)
-	r.reply(lockReply{Cause: cause})
+	if a := s.attempts[r.Txn]; a != nil && a.batch == r.batch {
+		a.batch = nil
+	}
+	r.batch.reply(lockReply{Cause: cause, At: s.n.env.Now().Seconds()})
 	s.settle(r.Key)
 }
 
 // unqueue takes a request out of the queue, ending its wait.
 func (s *Site) unqueue(e *lockEntry, r *Request) {
 	e.queue = remove(e.queue, r)
-	if a := s.attempts[r.Txn]; a != nil && a.waiting == r {
-		a.waiting = nil
+	if r.batch.waiting == r {
+		r.batch.waiting = nil
 	}
 	if r.evaluated {
 		s.n.env.WaitsFor(r.Txn, nil)
@@ -154,8 +200,9 @@ func (s *Site) unqueue(e *lockEntry, r *Request) {
 	r.Blockers, r.evaluated, r.Timer, r.probed = nil, false, 0, nil
 }
 
-// release ends an attempt here: its request leaves the queue unanswered
-// (its coordinator has moved on) and its locks go, which may grant others.
+// release ends an aborted attempt here: its request leaves the queue
+// unanswered (its coordinator has moved on) and its locks go, which may
+// grant others.
 func (s *Site) release(b releaseBody, reply func(ackBody)) {
 	s.end(b.Txn)
 	reply(ackBody{})
@@ -169,7 +216,8 @@ func (s *Site) end(name string) {
 	}
 	delete(s.attempts, name)
 	var keys []string
-	if w := a.waiting; w != nil {
+	if a.batch != nil && a.batch.waiting != nil {
+		w := a.batch.waiting
 		s.unqueue(s.locks[w.Key], w)
 		keys = append(keys, w.Key)
 	}
@@ -201,10 +249,10 @@ func (s *Site) apply(b applyBody, reply func(ackBody)) {
 	reply(ackBody{})
 }
 
-// waitingAttempt is the request name waits with here for key, or nil.
-func (s *Site) waitingAttempt(name, key string) *Request {
-	if a := s.attempts[name]; a != nil && a.waiting != nil && a.waiting.Key == key {
-		return a.waiting
+// waitingRequest is the request the attempt waits with here, or nil.
+func (s *Site) waitingRequest(name string) *Request {
+	if a := s.attempts[name]; a != nil && a.batch != nil {
+		return a.batch.waiting
 	}
 	return nil
 }
@@ -213,7 +261,8 @@ func (s *Site) waitingAttempt(name, key string) *Request {
 func (s *Site) edges() []edge {
 	var out []edge
 	for _, a := range s.attempts {
-		if w := a.waiting; w != nil && w.evaluated {
+		if a.batch != nil && a.batch.waiting != nil && a.batch.waiting.evaluated {
+			w := a.batch.waiting
 			out = append(out, edge{Waiter: w.Owner, WaitsFor: w.Blockers})
 		}
 	}

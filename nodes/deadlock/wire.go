@@ -20,6 +20,10 @@ func (m Mode) String() string {
 	return "S"
 }
 
+// covers reports whether holding a lock in mode held serves a request for
+// mode want.
+func covers(held, want Mode) bool { return held == Exclusive || want == Shared }
+
 // compatible is the lock compatibility matrix: only two shared locks may
 // be held together.
 func compatible(a, b Mode) bool { return a == Shared && b == Shared }
@@ -63,17 +67,26 @@ func (o Owner) String() string { return o.Txn }
 // the first copy, so a message lost in a partition delays a transaction
 // without losing it.
 type (
-	// lock asks for a lock on a key; the answer comes when it is granted
-	// (with the key's value) or refused (with the cause).
+	// lock asks a site for locks on some of its keys, taken one after
+	// the other in the order given; the answer comes when all are granted
+	// (with the keys' values) or one is refused (with the cause). Step
+	// numbers the attempt's requests, so that a repeat is recognized.
 	lockBody struct {
 		Owner
+		Step  int        `json:"step"`
+		Locks []lockItem `json:"locks"`
+	}
+	lockItem struct {
 		Key  string `json:"key"`
 		Mode Mode   `json:"mode"`
 	}
 	lockReply struct {
-		Granted bool            `json:"granted"`
-		Value   json.RawMessage `json:"value,omitempty"`
-		Cause   string          `json:"cause,omitempty"`
+		Granted bool                       `json:"granted"`
+		Values  map[string]json.RawMessage `json:"values,omitempty"`
+		Cause   string                     `json:"cause,omitempty"`
+		// At is when a refused request was refused, on the site's clock:
+		// the moment the attempt was in effect aborted.
+		At float64 `json:"at,omitempty"`
 	}
 	// release ends an aborted attempt at a participant: its locks go and
 	// a request of it still queued leaves the queue.
@@ -87,13 +100,10 @@ type (
 	}
 	ackBody struct{}
 	// abort asks a coordinator to abort an attempt: a wound, or a
-	// detector's choice of victim. With Key set it holds only while the
-	// attempt still waits for that key (a probe's finding is about one
-	// wait).
+	// detector's choice of victim.
 	abortBody struct {
 		Txn   string `json:"txn"`
 		Cause string `json:"cause"`
-		Key   string `json:"key,omitempty"`
 	}
 )
 
