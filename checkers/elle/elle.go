@@ -52,8 +52,12 @@ type Options struct {
 	Workload string
 	// Models are the consistency models to check, by Elle's names
 	// (ValidModels lists them); empty means strict-serializable, as in
-	// Maelstrom.
+	// Maelstrom, unless Anomalies are given.
 	Models []string
+	// Anomalies are further anomalies to reject whatever the models say,
+	// with every anomaly that implies them (Elle's :anomalies option), such
+	// as "G1" for G1a, G1b and G1c.
+	Anomalies []string
 	// Name is the checker's name in results; "elle" when empty.
 	Name string
 	// MaxCases bounds how many cases of each anomaly type the evidence
@@ -112,6 +116,11 @@ func (o Options) Validate() error {
 	if _, err := workloadName(o.Workload); err != nil {
 		return err
 	}
+	for _, a := range o.Anomalies {
+		if !knownAnomaly(a) {
+			return fmt.Errorf("elle: unknown anomaly %q", a)
+		}
+	}
 	return ValidateModels(o.Models)
 }
 
@@ -146,7 +155,7 @@ const DefaultModel = "strict-serializable"
 
 func (o Options) withDefaults() Options {
 	o.Workload, _ = workloadName(o.Workload)
-	if len(o.Models) == 0 {
+	if len(o.Models) == 0 && len(o.Anomalies) == 0 {
 		o.Models = []string{DefaultModel}
 	}
 	if o.MaxCases <= 0 {

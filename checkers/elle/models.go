@@ -288,6 +288,17 @@ var allModelNames = func() map[string]bool {
 
 func knownModel(m string) bool { return allModelNames[m] }
 
+// knownAnomaly: a name the anomaly relations or the checker know.
+func knownAnomaly(a string) bool {
+	if _, ok := impliedAnomalies.out[a]; ok || cycleTypes[a] {
+		return true
+	}
+	if _, ok := proscribers[a]; ok {
+		return true
+	}
+	return a == emptyGraph || a == searchTimeout
+}
+
 // ValidModels lists every consistency model name the checker accepts,
 // sorted.
 func ValidModels() []string {
