@@ -173,3 +173,46 @@ func Count(h history.History, outcome history.Outcome, code int) int {
 	}
 	return n
 }
+
+// RequireElle fails unless the run's Elle verdict is want, and returns the
+// check.
+func RequireElle(t *testing.T, run *reports.Run, want checkers.Validity) checkers.Result {
+	t.Helper()
+	c := Elle(t, run)
+	if c.Valid != want {
+		t.Fatalf("elle: %v, want %v\n%s", c.Valid, want, Describe(run))
+	}
+	return c
+}
+
+// RequireExpectations runs each of s's expectations under its served
+// workload and Elle's default model (strict serializable), as the suite
+// does: a safe one must be valid in every seed, an unsafe one caught in
+// some seed.
+func RequireExpectations(t *testing.T, s nodes.Strategy, seeds int64, adjust func(*harness.Config)) {
+	t.Helper()
+	for _, e := range s.Expect {
+		t.Run(e.Nemesis, func(t *testing.T) {
+			t.Parallel()
+			caught := false
+			for seed := int64(1); seed <= seeds; seed++ {
+				c := Config(s.ServedWorkload(), e.Nemesis, seed)
+				if adjust != nil {
+					adjust(&c)
+				}
+				_, run := Run(t, s, c)
+				v := Elle(t, run).Valid
+				if e.Safe && v != checkers.Valid {
+					t.Fatalf("expected safe (%s), seed %d: %s", e.Reason, seed, Describe(run))
+				}
+				if !e.Safe && v == checkers.Invalid {
+					caught = true
+					break
+				}
+			}
+			if !e.Safe && !caught {
+				t.Fatalf("expected unsafe (%s), but no seed of %d was caught", e.Reason, seeds)
+			}
+		})
+	}
+}
