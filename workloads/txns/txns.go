@@ -260,9 +260,21 @@ func replyTxn(resp maelstrom.Msg) (txn.Txn, error) {
 		}
 		return b.Txn, nil
 	}
-	raw, err := workloads.ReplyField(resp, "txn")
+	body, err := maelstrom.Decode[map[string]json.RawMessage](resp)
 	if err != nil {
 		return nil, err
+	}
+	// Maelstrom's schema for txn_ok is a closed map: these fields only.
+	for f := range body {
+		switch f {
+		case "type", "msg_id", "in_reply_to", "txn":
+		default:
+			return nil, fmt.Errorf("txn_ok has a field %q, which Maelstrom's schema does not allow (only type, msg_id, in_reply_to and txn)", f)
+		}
+	}
+	raw, ok := body["txn"]
+	if !ok {
+		return nil, fmt.Errorf("txn_ok has no \"txn\" field")
 	}
 	if string(raw) == "null" {
 		return nil, fmt.Errorf("txn_ok's \"txn\" is null: the reply must be the request with its reads filled in")

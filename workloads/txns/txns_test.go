@@ -110,7 +110,7 @@ func TestComplete(t *testing.T) {
 		want       txn.Txn // nil: an error containing err
 		err        string
 	}{
-		{"append ok", ListAppend, appendReq, raw("txn_ok", `{"type":"txn_ok","in_reply_to":1,"txn":[["r",1,[1,2]],["append",2,3],["r",2,[3]]]}`),
+		{"append ok", ListAppend, appendReq, raw("txn_ok", `{"type":"txn_ok","msg_id":9,"in_reply_to":1,"txn":[["r",1,[1,2]],["append",2,3],["r",2,[3]]]}`),
 			txn.Txn{{F: txn.Read, Key: 1, Value: []int{1, 2}}, appendReq[1], {F: txn.Read, Key: 2, Value: []int{3}}}, ""},
 		{"append null list is empty", ListAppend, appendReq, raw("txn_ok", `{"txn":[["r",1,null],["append",2,3],["r",2,[3]]]}`),
 			txn.Txn{{F: txn.Read, Key: 1, Value: []int{}}, appendReq[1], {F: txn.Read, Key: 2, Value: []int{3}}}, ""},
@@ -123,6 +123,7 @@ func TestComplete(t *testing.T) {
 
 		{"wrong reply type", ListAppend, appendReq, raw("read_ok", `{"value":1}`), nil, "expected a txn_ok reply"},
 		{"no txn field", ListAppend, appendReq, raw("txn_ok", `{"type":"txn_ok"}`), nil, `no "txn" field`},
+		{"extra field", ListAppend, appendReq, raw("txn_ok", `{"type":"txn_ok","in_reply_to":1,"msg_id":4,"txn":[["r",1,[]],["append",2,3],["r",2,[3]]],"node":"n1"}`), nil, `a field "node", which Maelstrom's schema does not allow`},
 		{"null txn", ListAppend, appendReq, raw("txn_ok", `{"txn":null}`), nil, `"txn" is null`},
 		{"txn not a list", ListAppend, appendReq, raw("txn_ok", `{"txn":{"r":1}}`), nil, "not a list of [f, k, v]"},
 		{"mop too short", ListAppend, appendReq, raw("txn_ok", `{"txn":[["r",1],["append",2,3],["r",2,[3]]]}`), nil, "want [f, k, v]"},
