@@ -17,6 +17,7 @@ import (
 	"github.com/ddbbench/ddbbench/runtime/network"
 	"github.com/ddbbench/ddbbench/workloads/bank"
 	"github.com/ddbbench/ddbbench/workloads/register"
+	"github.com/ddbbench/ddbbench/workloads/txns"
 )
 
 // Config is everything a run depends on. The same Config and Seed give the
@@ -54,6 +55,9 @@ type Config struct {
 	// bank configuration came from one, for the record.
 	Contention string `json:"contention,omitempty"`
 	Topology   string `json:"topology,omitempty"` // broadcast: grid, line, tree2, tree3, tree4, total
+	// Txn shapes txn-list-append and txn-rw-register (its Kind comes from
+	// Workload).
+	Txn txns.Config `json:"txn"`
 
 	// Bin, when set, is the command (path and arguments) of a node binary
 	// speaking Maelstrom's protocol: the run uses real processes in real
@@ -88,6 +92,7 @@ func Defaults() Config {
 		CheckTimeout:    5 * time.Minute,
 		Register:        register.DefaultConfig(),
 		Bank:            bank.DefaultConfig(),
+		Txn:             txns.DefaultConfig(),
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/ddbbench/ddbbench/workloads/kafka"
 	"github.com/ddbbench/ddbbench/workloads/pncounter"
 	"github.com/ddbbench/ddbbench/workloads/register"
+	"github.com/ddbbench/ddbbench/workloads/txns"
 	"github.com/ddbbench/ddbbench/workloads/uniqueids"
 )
 
@@ -80,6 +81,21 @@ var workloadSpecs = map[string]workloadSpec{
 	},
 	"kafka": maelstromSpec("Maelstrom's kafka: replicated logs; lost writes, offset and poll anomalies",
 		func(*Config) kafka.Config { return kafka.DefaultConfig() }, kafka.New, kafka.Checkers),
+	txns.ListAppend: txnSpec(txns.ListAppend,
+		"Maelstrom's txn-list-append: transactions of reads and appends, checked by Elle for --consistency-models"),
+	txns.RWRegister: txnSpec(txns.RWRegister,
+		"Maelstrom's txn-rw-register: transactions of reads and writes, checked by Elle for --consistency-models"),
+}
+
+// txnSpec is one of the transactional workloads; the flags of both (key
+// count, transaction length, writes per key, models) live in Config.Txn.
+func txnSpec(kind, summary string) workloadSpec {
+	return maelstromSpec(summary+" (--key-count, --max-txn-length, --max-writes-per-key; see docs/transactions.md)",
+		func(c *Config) txns.Config {
+			t := c.Txn
+			t.Kind = kind
+			return t
+		}, txns.New, txns.Checkers)
 }
 
 var registerSpec = workloadSpec{

@@ -17,6 +17,9 @@ import (
 	"github.com/ddbbench/ddbbench/nodes/replication/quorum"
 	"github.com/ddbbench/ddbbench/nodes/replication/raft"
 	"github.com/ddbbench/ddbbench/nodes/replication/single"
+	"github.com/ddbbench/ddbbench/nodes/txn/datomic"
+	"github.com/ddbbench/ddbbench/nodes/txn/txnlocal"
+	"github.com/ddbbench/ddbbench/nodes/txn/txnsingle"
 	"github.com/ddbbench/ddbbench/workloads/bank"
 )
 
@@ -32,6 +35,9 @@ var strategies = slices.Concat([]nodes.Strategy{
 	lww.Strategy(),
 	{Name: "local", Group: "control", New: local.New, Expect: local.Expect,
 		Summary: "negative control: each node serves its own unreplicated copy (not linearizable)"},
+	txnsingle.Strategy(),
+	txnlocal.Strategy(),
+	datomic.Strategy(),
 }, deadlock.Strategies())
 
 // Group is a family of strategies that `ddbbench suite GROUP` compares.
@@ -53,6 +59,8 @@ var groups = []Group{
 		Nemeses: []string{"none"}},
 	{Name: "deadlock", Summary: "distributed strict 2PL over a sharded store under six deadlock policies, on the bank workload at two contention levels",
 		Nemeses: []string{"none", "kill", "partition"}, Contention: bank.Levels},
+	{Name: "transactions", Summary: "transactional stores checked by Elle: single serial copy, Datomic-style transactor, totally available local copies",
+		Nemeses: []string{"none", "partition", "kill", "pause", "packet", "clock"}},
 }
 
 // Groups lists the strategy groups, in catalog order.
