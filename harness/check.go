@@ -65,7 +65,9 @@ func assemble(out *Outcome, check bool) *reports.Run {
 	if a := cfg.Availability; a != nil {
 		checks = append(checks, stats.Availability(a.Fraction, a.Total))
 	}
-	if spec := workloadSpecs[cfg.Workload]; spec.aborts != nil {
+	// Transactional workloads, and any run whose nodes reported waiting
+	// for locks, are checked for liveness and measured as transactions.
+	if spec := workloadSpecs[cfg.Workload]; spec.aborts != nil || len(out.Waits) > 0 {
 		checks = append(checks, liveness.New(liveness.Options{
 			Waits: out.Waits, Reported: out.WaitsReported, Faults: out.Faults, End: int64(out.Duration), Bound: LivenessBound,
 		}))
