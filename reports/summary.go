@@ -47,8 +47,8 @@ func Summary(r *Results, dir string) string {
 		}
 	}
 	if t := r.Transactions; t != nil {
-		fmt.Fprintf(&b, "  transactions  %d committed (%.1f/s), %d failed, %d indefinite; abort rate %.3f%s; %.2f restarts and %.1f messages per commit\n",
-			t.Committed, t.CommittedPerS, t.Failed, t.Indefinite, t.AbortRate, abortCauses(t.Aborts), t.RestartsPerCommit, t.MessagesPerCommit)
+		fmt.Fprintf(&b, "  transactions  %d committed (%.1f/s), %d given up, %d refused, %d indefinite; abort rate %.3f%s; %.2f restarts and %.1f messages per commit\n",
+			t.Committed, t.CommittedPerS, t.GaveUp, t.Refused, t.Indefinite, t.AbortRate, abortCauses(t.Aborts), t.RestartsPerCommit, t.MessagesPerCommit)
 	}
 	fmt.Fprintf(&b, "  messages      %.2f per op (%.2f between servers), %d in all\n", r.Messages.PerOp, r.Messages.ServerPerOp, r.Messages.Total)
 	if len(r.Faults) > 0 {

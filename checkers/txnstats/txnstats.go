@@ -38,8 +38,12 @@ type Options struct {
 type Stats struct {
 	Transactions int `json:"transactions"` // invoked, final phase included
 	Committed    int `json:"committed"`
-	Failed       int `json:"failed"` // definite: given up on, or refused
-	Indefinite   int `json:"indefinite"`
+	// GaveUp are transactions the store aborted too often and gave up on
+	// (txn-conflict); Refused those that failed for another definite
+	// reason, such as a transfer refused for want of funds.
+	GaveUp     int `json:"gave_up"`
+	Refused    int `json:"refused"`
+	Indefinite int `json:"indefinite"`
 	// CommittedPerS and AbortedPerS are main-phase committed transactions
 	// and aborted attempts per second.
 	CommittedPerS float64 `json:"committed_per_s"`
@@ -86,9 +90,11 @@ func Compute(h history.History, o Options) *Stats {
 				mainCommitted++
 			}
 		case history.Fail:
-			s.Failed++
 			s.Attempts += len(aborts)
-			if op.Error == nil || op.Error.Code != maelstrom.TxnConflict {
+			if op.Error != nil && op.Error.Code == maelstrom.TxnConflict {
+				s.GaveUp++
+			} else {
+				s.Refused++
 				s.Attempts++ // the last attempt ended the transaction without an abort
 			}
 		default:

@@ -69,6 +69,9 @@ func (c *Coordinator) begin(req maelstrom.Msg, prog program) {
 		req:  req,
 	}
 	c.txns[t.id] = t
+	if c.n.watch != nil {
+		c.n.watch.Begin(t.id, t.ts, c.n.env.Now().Seconds())
+	}
 	c.start(t)
 }
 
@@ -119,34 +122,52 @@ func (c *Coordinator) acquire(t *transaction) {
 }
 
 // abort ends the current attempt: release everything it locked or asked
-// for, then restart after a pause, or give up after maxAttempts. At is when
-// the abort took effect: now, or when a site refused the attempt's request.
+// for and, once every site has released, restart after a pause, or give up
+// after maxAttempts. Waiting for the releases means an attempt's locks are
+// gone before its transaction tries again or ends: no stale lock of an
+// older transaction outlives it to make the oldest live one wait or die.
+// At is when the abort took effect: now, or when a site refused the
+// attempt's request.
 func (c *Coordinator) abort(t *transaction, cause string, at float64) {
 	if at == 0 {
 		at = c.n.env.Now().Seconds()
 	}
 	t.aborts = append(t.aborts, txn.Abort{Attempt: t.name(), Cause: cause, At: at})
-	c.releaseAll(t)
-	t.phase, t.waitingSite = backingOff, ""
-	if t.attempt >= maxAttempts {
-		causes := make([]string, len(t.aborts))
-		for i, a := range t.aborts {
-			causes[i] = a.Cause
-		}
-		c.fail(t, maelstrom.TxnConflict, fmt.Sprintf("aborted %d times (%s); giving up", len(t.aborts), strings.Join(causes, ", ")))
-		return
+	if c.n.watch != nil {
+		c.n.watch.Abort(t.id, t.ts, cause, at)
 	}
-	pause := time.Duration(c.n.env.Rand().IntN(1<<min(t.attempt, 6)+1)) * backoffUnit
-	c.n.env.SetTimer(pause, func() {
-		if c.txns[t.id] == t {
-			c.start(t)
+	t.phase, t.waitingSite = backingOff, ""
+	c.releaseAll(t, func() {
+		if t.attempt >= c.n.maxAttempts {
+			causes := make([]string, len(t.aborts))
+			for i, a := range t.aborts {
+				causes[i] = a.Cause
+			}
+			c.fail(t, maelstrom.TxnConflict, fmt.Sprintf("aborted %d times (%s); giving up", len(t.aborts), strings.Join(causes, ", ")))
+			return
 		}
+		pause := time.Duration(c.n.env.Rand().IntN(1<<min(t.attempt, 6)+1)) * backoffUnit
+		c.n.env.SetTimer(pause, func() {
+			if c.txns[t.id] == t {
+				c.start(t)
+			}
+		})
 	})
 }
 
-func (c *Coordinator) releaseAll(t *transaction) {
+// releaseAll releases the attempt at every site it asked, then calls done.
+func (c *Coordinator) releaseAll(t *transaction, done func()) {
+	left := len(t.sites)
+	if left == 0 {
+		done()
+		return
+	}
 	for _, site := range t.sites {
-		ask(c.n, site, "release", releaseBody{Txn: t.name()}, c.n.site.release, always, func(ackBody) {})
+		ask(c.n, site, "release", releaseBody{Txn: t.name()}, c.n.site.release, always, func(ackBody) {
+			if left--; left == 0 {
+				done()
+			}
+		})
 	}
 }
 
@@ -160,8 +181,8 @@ func always() bool { return true }
 func (c *Coordinator) commit(t *transaction) {
 	writes, reply, err := t.prog.run(t.values)
 	if err != nil {
-		c.releaseAll(t)
-		c.fail(t, err.Code, err.Text)
+		t.phase = committing // ending: no wound or victim can abort it now
+		c.releaseAll(t, func() { c.fail(t, err.Code, err.Text) })
 		return
 	}
 	t.phase = committing
@@ -177,7 +198,7 @@ func (c *Coordinator) commit(t *transaction) {
 	for _, site := range t.sites {
 		ask(c.n, site, "apply", applyBody{Txn: t.name(), Writes: bySite[site]}, c.n.site.apply, always, func(ackBody) {
 			if left--; left == 0 {
-				delete(c.txns, t.id)
+				c.finish(t)
 				c.n.env.Reply(t.req, t.prog.replyType, reply(maelstrom.TxnReport{Aborts: t.aborts}))
 			}
 		})
@@ -186,8 +207,15 @@ func (c *Coordinator) commit(t *transaction) {
 
 // fail tells the client the transaction did not happen.
 func (c *Coordinator) fail(t *transaction, code int, text string) {
-	delete(c.txns, t.id)
+	c.finish(t)
 	c.n.env.Reply(t.req, "error", maelstrom.TxnErrorBody{Code: code, Text: text, TxnReport: maelstrom.TxnReport{Aborts: t.aborts}})
+}
+
+func (c *Coordinator) finish(t *transaction) {
+	delete(c.txns, t.id)
+	if c.n.watch != nil {
+		c.n.watch.End(t.id, c.n.env.Now().Seconds())
+	}
 }
 
 // abortRequested handles a wound or a detector's choice of victim: abort

@@ -37,10 +37,25 @@ type Node struct {
 	inc    int // incarnation, so that transaction names never repeat
 	site   *Site
 	coord  *Coordinator
+	// maxAttempts is maxAttempts but for tests that let a transaction try
+	// for ever.
+	maxAttempts int
+	// watch, in tests, sees transactions begin, abort and end.
+	watch watcher
+}
+
+// watcher sees a coordinator's transactions begin, abort and end, so that
+// tests can check what the policies promise about them. Nil outside tests.
+// Times are seconds on the coordinator's clock; an abort's is when it took
+// effect (see Coordinator.abort).
+type watcher interface {
+	Begin(id string, ts TS, at float64)
+	Abort(id string, ts TS, cause string, at float64)
+	End(id string, at float64)
 }
 
 // NewNode returns a node using policy on lock conflicts.
-func NewNode(policy Policy) *Node { return &Node{policy: policy} }
+func NewNode(policy Policy) *Node { return &Node{policy: policy, maxAttempts: maxAttempts} }
 
 // Init implements nodes.Node.
 func (n *Node) Init(env nodes.Env) {
