@@ -289,8 +289,10 @@ func runOne(ctx context.Context, cfg harness.Config, s nodes.Strategy) Run {
 	if err != nil {
 		r.Valid, r.Error = checkers.Unknown, err.Error()
 	}
+	// The anomaly is the summary of a check that decided the verdict: an
+	// invalid one rather than one that could not tell.
 	for _, c := range res.Checks {
-		if c.Valid != checkers.Valid {
+		if c.Valid == r.Valid && c.Valid != checkers.Valid {
 			r.Anomaly = c.Summary
 			break
 		}
