@@ -231,6 +231,13 @@ func (c *Coordinator) abortRequested(b abortBody) {
 	c.abort(t, b.Cause, 0)
 }
 
+// wounded serves a wound, which the wounding site repeats until it is
+// answered: lost in a partition, it arrives once the partition heals.
+func (c *Coordinator) wounded(b abortBody, reply func(ackBody)) {
+	c.abortRequested(b)
+	reply(ackBody{})
+}
+
 // waitingAt is the site where attempt name's lock request in flight went,
 // if it has one.
 func (c *Coordinator) waitingAt(name string) (site string, ok bool) {

@@ -79,6 +79,7 @@ func (n *Node) Init(env nodes.Env) {
 	serve(n, "release", n.site.release)
 	serve(n, "apply", n.site.apply)
 	// To a coordinator: wounds and deadlock victims.
+	serve(n, "wound", n.coord.wounded)
 	notice(n, "abort", n.coord.abortRequested)
 	n.policy.Start(n)
 }

@@ -65,18 +65,15 @@ func (WaitDie) Start(*Node) {}
 // older than a holder wounds it (the holder aborts, unless it is already
 // committing) and waits for the lock; a younger requester waits. Waits
 // only ever go from younger to older, so no cycle can form; the oldest
-// transaction is never wounded, so it finishes. A repeated request wounds
-// again: a wound lost in a partition is sent anew when the request is.
+// transaction is never wounded, so it finishes. The paper's messages are
+// reliable: a wound is repeated until the wounded transaction's
+// coordinator answers.
 type WoundWait struct{}
 
-func (WoundWait) Conflict(s *Site, r *Request, fresh []Owner, repeated bool) string {
-	targets := fresh
-	if repeated {
-		targets = r.Blockers
-	}
-	for _, b := range targets {
+func (WoundWait) Conflict(s *Site, r *Request, fresh []Owner, _ bool) string {
+	for _, b := range fresh {
 		if r.TS.Before(b.TS) {
-			s.Wound(b)
+			s.Wound(b, r)
 		}
 	}
 	return ""

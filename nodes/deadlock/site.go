@@ -270,7 +270,10 @@ func (s *Site) edges() []edge {
 	return out
 }
 
-// Wound asks the coordinator of o to abort it (wound-wait).
-func (s *Site) Wound(o Owner) {
-	s.n.tell(o.Coord, "abort", abortBody{Txn: o.Txn, Cause: txn.Wounded})
+// Wound asks the coordinator of o to abort it (wound-wait), for the sake
+// of the waiting request by: the wound is repeated until the coordinator
+// answers, or by no longer waits.
+func (s *Site) Wound(o Owner, by *Request) {
+	still := func() bool { return s.waitingRequest(by.Txn) == by }
+	ask(s.n, o.Coord, "wound", abortBody{Txn: o.Txn, Cause: txn.Wounded}, s.n.coord.wounded, still, func(ackBody) {})
 }

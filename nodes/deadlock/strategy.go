@@ -69,7 +69,7 @@ func Strategies() []nodes.Strategy {
 		}),
 		strategy("2pl-wound-wait", "strict 2PL with wound-wait: an older requester wounds (aborts) a younger holder; a younger requester waits", WoundWait{}, []nodes.Expectation{
 			safeNone("waits only ever go from younger to older transactions, so the wait-for graph has no cycle; the oldest transaction is never wounded, so none starves", RSL+", §3 (wound-wait); "+OzsuV+", §11.6.2; "+ElmasriN),
-			partitionHeals("no cycle can form; a wound lost in the partition is sent again with the older transaction's repeated request, and "+retransmit, RSL),
+			partitionHeals("no cycle can form: a wound lost in the partition is repeated until the wounded transaction's coordinator answers, as the paper's reliable messages are; "+retransmit, RSL),
 			killUnsafe,
 		}),
 		strategy("2pl-detect-central", "strict 2PL; every 100 ms n0 collects the sites' wait-for edges and aborts the youngest transaction on each cycle", Central{Period: DetectionPeriod}, []nodes.Expectation{

@@ -99,8 +99,9 @@ type (
 		Writes map[string]json.RawMessage `json:"writes,omitempty"`
 	}
 	ackBody struct{}
-	// abort asks a coordinator to abort an attempt: a wound, or a
-	// detector's choice of victim.
+	// abort (one-way) and wound (repeated until answered) ask a
+	// coordinator to abort an attempt: a detector's choice of victim, or a
+	// wound.
 	abortBody struct {
 		Txn   string `json:"txn"`
 		Cause string `json:"cause"`
