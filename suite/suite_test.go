@@ -200,3 +200,24 @@ func TestDeadlockDocIsCurrent(t *testing.T) {
 		t.Fatalf("docs/deadlock.md's expected table is out of date; regenerate it from `ddbbench suite deadlock` (expected.md in its results). It should contain:\n%s", want)
 	}
 }
+
+// BenchmarkDeadlockSuite is issue 11's figure: `ddbbench suite deadlock
+// --seeds 2` with the command's defaults.
+func BenchmarkDeadlockSuite(b *testing.B) {
+	g, err := catalog.LookupGroup("deadlock")
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := harness.Defaults()
+	c.NodeCount, c.TimeLimit, c.Rate, c.NemesisInterval, c.Recovery = 5, 30*time.Second, 100, 5*time.Second, 10*time.Second
+	c.Latency, c.LatencyDist, c.OpTimeout = 5*time.Millisecond, "exponential", 2*time.Second
+	for b.Loop() {
+		m, err := Execute(context.Background(), Config{Strategies: catalog.InGroup("deadlock"), Nemeses: g.Nemeses, Contention: g.Contention,
+			Seeds: 2, Hunt: 50, Base: c}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(len(m.Cells)), "cells")
+		b.ReportMetric(float64(m.Disagree), "disagreements")
+	}
+}
