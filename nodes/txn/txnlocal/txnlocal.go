@@ -47,7 +47,6 @@ package txnlocal
 
 import (
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/ddbbench/ddbbench/history/txn"
@@ -163,24 +162,11 @@ func New() nodes.Node { return &Node{} }
 
 func (n *Node) Init(env nodes.Env) {
 	n.env = env
-	n.inc = nextIncarnation(env.Store())
+	n.inc = txnstate.Incarnation(env.Store())
 	n.data = txnstate.Mem{}
 	n.regAt, n.elements = map[int]stamp{}, map[int][]element{}
 	n.applied, n.outbox, n.inFlight = map[recordID]bool{}, map[string][]record{}, map[string]bool{}
 	env.SetTimer(gossipInterval, n.gossip)
-}
-
-// nextIncarnation counts this node's starts in its durable store, so that
-// transactions of a restarted node are not taken for its old ones.
-func nextIncarnation(s nodes.Store) int {
-	inc := 0
-	if b, ok := s.Get("incarnation"); ok {
-		inc, _ = strconv.Atoi(string(b))
-	}
-	inc++
-	s.Put("incarnation", []byte(strconv.Itoa(inc)))
-	s.Sync()
-	return inc
 }
 
 func (n *Node) Handle(msg maelstrom.Msg) {
