@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/ddbbench/ddbbench/history"
+	"github.com/ddbbench/ddbbench/history/txn"
 )
 
 // List-append (Elle's list_append): transactions append unique elements to
@@ -252,7 +253,14 @@ func (a *appendAnalysis) secondPass(flags []uint8) {
 func (a *appendAnalysis) checkRead(i int32, m *mop, f uint8) {
 	p := a.p
 	key := p.keys[m.key]
-	mv := p.mopValue(m)
+	var mv *txn.Mop // the read as the history has it, made when needed
+	mopOf := func() *txn.Mop {
+		if mv == nil {
+			v := p.mopValue(m)
+			mv = &v
+		}
+		return mv
+	}
 	if f&flagDuplicate != 0 {
 		counts := map[int]int{}
 		for _, e := range m.list {
@@ -266,34 +274,36 @@ func (a *appendAnalysis) checkRead(i int32, m *mop, f uint8) {
 		}
 		if len(dups) > 0 {
 			c := p.newCase("duplicate-elements", i)
-			c.Key, c.Mop, c.Element = p.key(m.key), &mv, dups
+			c.Key, c.Mop, c.Element = p.key(m.key), mopOf(), dups
 			c.Explanation = fmt.Sprintf("%s read key %d = %s, which holds some element more than once; every element was appended once", p.name(i), key, showList(m.list))
 			a.anomalies.add(c)
 		}
 	}
-	var garbage []int
-	for _, e := range m.list {
-		ri, ok := a.elems[kv{m.key, e}]
-		if !ok {
-			if f&flagGarbage != 0 {
-				garbage = append(garbage, e)
+	if f&(flagFailed|flagGarbage) != 0 {
+		var garbage []int
+		for _, e := range m.list {
+			ri, ok := a.elems[kv{m.key, e}]
+			if !ok {
+				if f&flagGarbage != 0 {
+					garbage = append(garbage, e)
+				}
+				continue
 			}
-			continue
+			if r := &a.recs[ri]; f&flagFailed != 0 && r.failed >= 0 {
+				c := p.newCase("G1a", i, r.failed)
+				c.Key, c.Mop, c.Element = p.key(m.key), mopOf(), e
+				c.Explanation = fmt.Sprintf("%s read key %d = %s, but %d was appended by %s, which failed: an aborted read",
+					p.name(i), key, showList(m.list), e, p.name(r.failed))
+				a.anomalies.add(c)
+			}
 		}
-		if r := &a.recs[ri]; f&flagFailed != 0 && r.failed >= 0 {
-			c := p.newCase("G1a", i, r.failed)
-			c.Key, c.Mop, c.Element = p.key(m.key), &mv, e
-			c.Explanation = fmt.Sprintf("%s read key %d = %s, but %d was appended by %s, which failed: an aborted read",
-				p.name(i), key, showList(m.list), e, p.name(r.failed))
+		if len(garbage) > 0 {
+			c := p.newCase("garbage-read", i)
+			c.Key, c.Mop, c.Element = p.key(m.key), mopOf(), garbage
+			c.Explanation = fmt.Sprintf("%s read key %d = %s, but no transaction ever appended %s to it",
+				p.name(i), key, showList(m.list), showList(garbage))
 			a.anomalies.add(c)
 		}
-	}
-	if len(garbage) > 0 {
-		c := p.newCase("garbage-read", i)
-		c.Key, c.Mop, c.Element = p.key(m.key), &mv, garbage
-		c.Explanation = fmt.Sprintf("%s read key %d = %s, but no transaction ever appended %s to it",
-			p.name(i), key, showList(m.list), showList(garbage))
-		a.anomalies.add(c)
 	}
 	if f&flagIntermediate != 0 {
 		last := m.list[len(m.list)-1]
@@ -301,7 +311,7 @@ func (a *appendAnalysis) checkRead(i int32, m *mop, f uint8) {
 			r := &a.recs[ri]
 			if w := r.appender(); r.intermediate && w != i {
 				c := p.newCase("G1b", i, w)
-				c.Key, c.Mop, c.Element = p.key(m.key), &mv, last
+				c.Key, c.Mop, c.Element = p.key(m.key), mopOf(), last
 				c.Explanation = fmt.Sprintf("%s read key %d = %s, ending in %d, but %s appended %d and then appended to key %d again: an intermediate read",
 					p.name(i), key, showList(m.list), last, p.name(w), last, key)
 				a.anomalies.add(c)

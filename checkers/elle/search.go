@@ -183,7 +183,7 @@ func (g *graph) findCycle(sh *shape, verts []int32, budget *int) (cyc []int32, r
 		start := x*S + int32(au.start)
 		stamp[start] = gen
 		frontier = append(frontier[:0], start)
-		found := false
+		found, tangled := false, false
 		for depth := 1; len(frontier) > 0 && depth < best && !found; depth++ {
 			next = next[:0]
 			for _, node := range frontier {
@@ -211,6 +211,8 @@ func (g *graph) findCycle(sh *shape, verts []int32, budget *int) (cyc []int32, r
 									cyc, rels, best = c, r, len(c)
 									found = true
 									break
+								} else if c == nil {
+									tangled = true
 								}
 							}
 							continue // no walk passes through its start
@@ -231,6 +233,17 @@ func (g *graph) findCycle(sh *shape, verts []int32, budget *int) (cyc []int32, r
 				}
 			}
 			frontier, next = next, frontier
+		}
+		if !found && tangled {
+			// Every shortest walk back to x crossed itself; look for a
+			// simple cycle through x the slow way.
+			c, r, out := g.simpleCycleThrough(sh, verts, x, best, budget)
+			if out {
+				return cyc, rels, true
+			}
+			if c != nil {
+				cyc, rels, best = c, r, len(c)
+			}
 		}
 		if cyc != nil && len(verts) > smallComponent {
 			break
@@ -284,4 +297,136 @@ func simplify(sh *shape, cyc []int32, rels []rel) ([]int32, []rel) {
 		}
 	}
 	return cyc, rels
+}
+
+// simpleCycleThrough is an iterative-deepening depth-first search over
+// simple paths from x back to x, pruned by each state's distance back to
+// an accepting close (a bound that ignores simplicity). It finds the
+// shortest simple cycle of the shape through x shorter than best, at
+// exponential cost in the worst case: the budget bounds it.
+func (g *graph) simpleCycleThrough(sh *shape, verts []int32, x int32, best int, budget *int) ([]int32, []rel, bool) {
+	au := sh.au
+	S := int32(au.states)
+	L := int32(len(verts))
+	type inEdge struct {
+		from int32
+		r    int8
+	}
+	in := make([][]inEdge, L)
+	for v := int32(0); v < L; v++ {
+		gv := verts[v]
+		for e := g.off[gv]; e < g.off[gv+1]; e++ {
+			w := g.local[g.to[e]]
+			rs := g.top[g.rels[e]] & sh.allowed
+			if w < 0 || rs == 0 {
+				continue
+			}
+			for bi, b := range relBits {
+				if rs&b != 0 {
+					in[w] = append(in[w], inEdge{v, int8(bi)})
+				}
+			}
+		}
+	}
+	// dist[(v, s)]: fewest steps from v in state s to an accepting close
+	// at x, passing x nowhere else.
+	dist := make([]int32, L*S)
+	for i := range dist {
+		dist[i] = -1
+	}
+	var queue []int32
+	for _, ie := range in[x] {
+		for s := int32(0); s < S; s++ {
+			if ns := au.next[s][ie.r]; ns >= 0 && au.accept[ns] {
+				if n := ie.from*S + s; dist[n] < 0 {
+					dist[n] = 1
+					queue = append(queue, n)
+				}
+			}
+		}
+	}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		w, t := n/S, n%S
+		if w == x {
+			continue
+		}
+		for _, ie := range in[w] {
+			for s := int32(0); s < S; s++ {
+				if au.next[s][ie.r] == int8(t) {
+					if m := ie.from*S + s; dist[m] < 0 {
+						dist[m] = dist[n] + 1
+						queue = append(queue, m)
+					}
+				}
+			}
+		}
+	}
+	start := x*S + int32(au.start)
+	if dist[start] < 0 {
+		return nil, nil, false
+	}
+	onPath := make([]bool, L)
+	var path []int32
+	var rels []rel
+	exhausted := false
+	var dfs func(v, s int32, limit int) bool
+	dfs = func(v, s int32, limit int) bool {
+		gv := verts[v]
+		for e := g.off[gv]; e < g.off[gv+1]; e++ {
+			w := g.local[g.to[e]]
+			rs := g.top[g.rels[e]] & sh.allowed
+			if w < 0 || rs == 0 {
+				continue
+			}
+			for bi, b := range relBits {
+				if rs&b == 0 {
+					continue
+				}
+				ns := au.next[s][bi]
+				if ns < 0 {
+					continue
+				}
+				if *budget--; *budget <= 0 {
+					exhausted = true
+					return false
+				}
+				if w == x {
+					if au.accept[ns] && len(path) <= limit-1 {
+						rels = append(rels, b)
+						return true
+					}
+					continue
+				}
+				d := dist[w*S+int32(ns)]
+				if onPath[w] || d < 0 || len(path)+int(d) > limit-1 {
+					continue
+				}
+				onPath[w] = true
+				path, rels = append(path, verts[w]), append(rels, b)
+				if dfs(w, int32(ns), limit) {
+					return true
+				}
+				if exhausted {
+					return false
+				}
+				path, rels = path[:len(path)-1], rels[:len(rels)-1]
+				onPath[w] = false
+			}
+		}
+		return false
+	}
+	for limit := int(dist[start]); limit < best && limit <= int(L); limit++ {
+		path, rels = append(path[:0], verts[x]), rels[:0]
+		clear(onPath)
+		onPath[x] = true
+		if dfs(x, int32(au.start), limit) {
+			return path, rels, false
+		}
+		if exhausted {
+			return nil, nil, true
+		}
+	}
+	return nil, nil, false
 }
