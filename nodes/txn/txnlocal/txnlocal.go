@@ -211,7 +211,6 @@ func (n *Node) transact(msg maelstrom.Msg) {
 			r.Writes = append(r.Writes, m)
 		}
 	}
-	n.applied[r.id()] = true
 	n.record(r)
 	txnstate.Reply(n.env, msg, done)
 	if len(r.Writes) == 0 {
@@ -232,20 +231,11 @@ func (n *Node) apply(r record) {
 	}
 	n.applied[r.id()] = true
 	n.record(r)
-	for k := range n.touched(r) {
-		if els, ok := n.elements[k]; ok {
-			list := make([]int, len(els))
-			for i, e := range els {
-				list[i] = e.value
-			}
-			n.data[k] = list
-		}
-	}
 }
 
-// record notes r's writes in the version metadata, and for registers in
-// the data: the newest stamp wins a register, and each appended element
-// takes its place in stamp order. Lists are rebuilt by the caller.
+// record notes r's writes: the newest stamp wins a register, and each
+// appended element takes its place in stamp order, the list that reads see
+// rebuilt from them.
 func (n *Node) record(r record) {
 	for i, m := range r.Writes {
 		switch m.F {
@@ -262,19 +252,13 @@ func (n *Node) record(r record) {
 			copy(els[at+1:], els[at:])
 			els[at] = e
 			n.elements[m.Key] = els
+			list := make([]int, len(els))
+			for j, e := range els {
+				list[j] = e.value
+			}
+			n.data[m.Key] = list
 		}
 	}
-}
-
-// touched is the set of keys r appends to.
-func (n *Node) touched(r record) map[int]bool {
-	keys := map[int]bool{}
-	for _, m := range r.Writes {
-		if m.F == txn.Append {
-			keys[m.Key] = true
-		}
-	}
-	return keys
 }
 
 // gossip sends each peer, at most one message at a time, the transactions
