@@ -42,6 +42,7 @@ type appendAnalysis struct {
 	elems      map[kv]int32 // (key, element) -> index in recs
 	recs       []elemRec
 	order      [][]int   // per key: its version order (distinct elements of its longest read)
+	orderW     [][]int32 // per key: the ok or info appender of each element of order, or -1
 	unobserved [][]int32 // per key: transactions with an append never read
 	anomalies  anomalies
 	b          graphBuilder
@@ -57,7 +58,9 @@ const (
 )
 
 func analyzeListAppend(p *parsed) (*appendAnalysis, error) {
-	a := &appendAnalysis{p: p, elems: map[kv]int32{}, anomalies: anomalies{}}
+	a := &appendAnalysis{p: p, elems: make(map[kv]int32, p.writes), anomalies: anomalies{}}
+	a.recs = make([]elemRec, 0, p.writes)
+	a.b.grow(8 * len(p.txns))
 	nk := len(p.keys)
 	appends := make([]int32, nk) // appends per key by ok or info transactions
 	single := make([]int, nk)
@@ -101,6 +104,7 @@ func analyzeListAppend(p *parsed) (*appendAnalysis, error) {
 	// prefix of it.
 	flags := make([]uint8, nk)
 	a.order = make([][]int, nk)
+	a.orderW = make([][]int32, nk)
 	for i := range p.txns {
 		t := &p.txns[i]
 		if !t.ok() {
@@ -150,44 +154,46 @@ func isPrefix(a, b []int) bool {
 	return true
 }
 
-// placeOrder numbers the elements of a key's order, dropping repeats, and
-// flags what the second pass must look at.
+// placeOrder numbers the elements of a key's order, dropping repeats
+// (elements nobody appended stay: nothing is known to precede or follow
+// them), and flags what the second pass must look at.
 func (a *appendAnalysis) placeOrder(k int32, flags *uint8) {
 	l := a.order[k]
 	var distinct []int
+	ws := make([]int32, 0, len(l))
 	for i, e := range l {
 		ri, ok := a.elems[kv{k, e}]
-		if !ok {
-			*flags |= flagGarbage
-			if distinct == nil {
-				distinct = append([]int(nil), l[:i]...)
-			}
-			continue
-		}
-		r := &a.recs[ri]
-		if r.pos >= 0 {
+		if ok && a.recs[ri].pos >= 0 {
 			*flags |= flagDuplicate
 			if distinct == nil {
 				distinct = append([]int(nil), l[:i]...)
 			}
 			continue
 		}
+		pos := int32(i)
+		if distinct != nil {
+			pos = int32(len(distinct))
+			distinct = append(distinct, e)
+		}
+		if !ok {
+			*flags |= flagGarbage
+			ws = append(ws, -1)
+			continue
+		}
+		r := &a.recs[ri]
+		r.pos = pos
 		if r.failed >= 0 {
 			*flags |= flagFailed
 		}
 		if r.intermediate {
 			*flags |= flagIntermediate
 		}
-		if distinct != nil {
-			r.pos = int32(len(distinct))
-			distinct = append(distinct, e)
-		} else {
-			r.pos = int32(i)
-		}
+		ws = append(ws, r.writer)
 	}
 	if distinct != nil {
 		a.order[k] = distinct
 	}
+	a.orderW[k] = ws
 }
 
 // secondPass looks again at the reads of keys whose order showed trouble:
@@ -358,12 +364,15 @@ func (a *appendAnalysis) edges() {
 			if m.f != fAppend {
 				continue
 			}
-			prev, observed := a.prev(m.key, m.value)
-			if !observed {
+			ws := a.orderW[m.key]
+			prev := int32(len(ws)) // position of the previous element, +1
+			if ri, ok := a.elems[kv{m.key, m.value}]; ok && a.recs[ri].pos >= 0 {
+				prev = a.recs[ri].pos
+			} else {
 				a.unobserved[m.key] = append(a.unobserved[m.key], int32(i))
 			}
-			if prev != initElem {
-				if w := a.writer(m.key, prev); w >= 0 {
+			if prev > 0 {
+				if w := ws[prev-1]; w >= 0 {
 					a.b.link(w, int32(i), relWW)
 				}
 			}
@@ -378,21 +387,24 @@ func (a *appendAnalysis) edges() {
 			if m.f != fRead {
 				continue
 			}
-			ord := a.order[m.key]
+			ws := a.orderW[m.key]
 			next := 0 // position of the next version in the order
 			if n := len(m.list); n > 0 {
-				last := m.list[n-1]
-				if w := a.writer(m.key, last); w >= 0 {
-					a.b.link(w, int32(i), relWR)
+				ri, ok := a.elems[kv{m.key, m.list[n-1]}]
+				if !ok {
+					continue // garbage: nothing is known of it
 				}
-				ri, ok := a.elems[kv{m.key, last}]
-				if !ok || a.recs[ri].pos < 0 {
+				r := &a.recs[ri]
+				if r.writer >= 0 {
+					a.b.link(r.writer, int32(i), relWR)
+				}
+				if r.pos < 0 {
 					continue // not in the order: nothing is known to follow it
 				}
-				next = int(a.recs[ri].pos) + 1
+				next = int(r.pos) + 1
 			}
-			if next < len(ord) {
-				if w := a.writer(m.key, ord[next]); w >= 0 {
+			if next < len(ws) {
+				if w := ws[next]; w >= 0 {
 					a.b.link(int32(i), w, relRW)
 				}
 			} else {

@@ -393,14 +393,14 @@ func (g *graph) simpleCycleThrough(sh *shape, verts []int32, x int32, best int, 
 					return false
 				}
 				if w == x {
-					if au.accept[ns] && len(path) <= limit-1 {
+					if au.accept[ns] && len(path) <= limit { // len(path) edges with this one
 						rels = append(rels, b)
 						return true
 					}
 					continue
 				}
 				d := dist[w*S+int32(ns)]
-				if onPath[w] || d < 0 || len(path)+int(d) > limit-1 {
+				if onPath[w] || d < 0 || len(path)+int(d) > limit {
 					continue
 				}
 				onPath[w] = true
