@@ -72,7 +72,7 @@ func (a *regAnalysis) extWriterOf(k int32, v int) int32 {
 func analyzeRWRegister(p *parsed) (*regAnalysis, error) {
 	a := &regAnalysis{p: p, vals: make(map[kv]int32, p.writes+p.reads/4), recs: make([]valRec, 0, p.writes+p.reads/4),
 		wfr: map[versionEdge]bool{}, anomalies: anomalies{}}
-	a.b.grow(8 * len(p.txns))
+	a.b.grow(16 * len(p.txns))
 	nk := len(p.keys)
 	okWriters := make([][]int32, nk) // per key: ok transactions with a final write of it
 	for i := range p.txns {
