@@ -24,6 +24,11 @@ type genConfig struct {
 	infoRate       float64 // transactions whose outcome is unknown (applied half the time)
 	seed           uint64
 	serialExecutor bool // apply each transaction at its invocation, clients one at a time
+	// replicas > 1 makes the store unsafe, like Gossip Glomers' 6a/6b
+	// nodes and ddbbench's txn-local: each client's transactions run on
+	// one replica, whose writes reach the others gossipDelay later.
+	replicas    int
+	gossipDelay int64
 }
 
 func defaultGen(workload string, n int) genConfig {
@@ -138,11 +143,43 @@ func generate(c genConfig) history.History {
 	// The store applies transactions in execution order.
 	byExec := append([]*genTxn(nil), txns...)
 	sort.SliceStable(byExec, func(i, j int) bool { return byExec[i].exec < byExec[j].exec })
-	lists := map[int][]int{}
-	regs := map[int]int{}
+	nr := max(c.replicas, 1)
+	type gossip struct {
+		at   int64
+		m    txn.Mop
+		from int
+	}
+	listsOf := make([]map[int][]int, nr)
+	regsOf := make([]map[int]int, nr)
+	inbox := make([][]gossip, nr)
+	for r := range nr {
+		listsOf[r], regsOf[r] = map[int][]int{}, map[int]int{}
+	}
+	apply := func(r int, m txn.Mop) {
+		if m.F == txn.Append {
+			listsOf[r][m.Key] = append(listsOf[r][m.Key], m.Value.(int))
+		} else {
+			regsOf[r][m.Key] = m.Value.(int)
+		}
+	}
 	for _, g := range byExec {
 		if !g.applied {
 			continue
+		}
+		r := g.process % nr
+		for len(inbox[r]) > 0 && inbox[r][0].at <= g.exec {
+			apply(r, inbox[r][0].m)
+			inbox[r] = inbox[r][1:]
+		}
+		lists, regs := listsOf[r], regsOf[r]
+		for _, m := range g.t {
+			if m.F != txn.Read {
+				for o := range nr {
+					if o != r {
+						inbox[o] = append(inbox[o], gossip{g.exec + c.gossipDelay, m, r})
+					}
+				}
+			}
 		}
 		for i, m := range g.t {
 			switch m.F {

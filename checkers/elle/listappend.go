@@ -42,6 +42,7 @@ type appendAnalysis struct {
 	elems      map[kv]int32 // (key, element) -> index in recs
 	recs       []elemRec
 	order      [][]int   // per key: its version order (distinct elements of its longest read)
+	orderRec   [][]int32 // per key: the record of each element of order, or -1 if nobody appended it
 	unobserved [][]int32 // per key: transactions with an append never read
 	anomalies  anomalies
 	b          graphBuilder
@@ -57,7 +58,9 @@ const (
 )
 
 func analyzeListAppend(p *parsed) (*appendAnalysis, error) {
-	a := &appendAnalysis{p: p, elems: map[kv]int32{}, anomalies: anomalies{}}
+	a := &appendAnalysis{p: p, elems: make(map[kv]int32, p.writes), anomalies: anomalies{}}
+	a.recs = make([]elemRec, 0, p.writes)
+	a.b.grow(16 * len(p.txns))
 	nk := len(p.keys)
 	appends := make([]int32, nk) // appends per key by ok or info transactions
 	single := make([]int, nk)
@@ -101,6 +104,7 @@ func analyzeListAppend(p *parsed) (*appendAnalysis, error) {
 	// prefix of it.
 	flags := make([]uint8, nk)
 	a.order = make([][]int, nk)
+	a.orderRec = make([][]int32, nk)
 	for i := range p.txns {
 		t := &p.txns[i]
 		if !t.ok() {
@@ -150,44 +154,46 @@ func isPrefix(a, b []int) bool {
 	return true
 }
 
-// placeOrder numbers the elements of a key's order, dropping repeats, and
-// flags what the second pass must look at.
+// placeOrder numbers the elements of a key's order, dropping repeats
+// (elements nobody appended stay: nothing is known to precede or follow
+// them), and flags what the second pass must look at.
 func (a *appendAnalysis) placeOrder(k int32, flags *uint8) {
 	l := a.order[k]
 	var distinct []int
+	ws := make([]int32, 0, len(l))
 	for i, e := range l {
 		ri, ok := a.elems[kv{k, e}]
-		if !ok {
-			*flags |= flagGarbage
-			if distinct == nil {
-				distinct = append([]int(nil), l[:i]...)
-			}
-			continue
-		}
-		r := &a.recs[ri]
-		if r.pos >= 0 {
+		if ok && a.recs[ri].pos >= 0 {
 			*flags |= flagDuplicate
 			if distinct == nil {
 				distinct = append([]int(nil), l[:i]...)
 			}
 			continue
 		}
+		pos := int32(i)
+		if distinct != nil {
+			pos = int32(len(distinct))
+			distinct = append(distinct, e)
+		}
+		if !ok {
+			*flags |= flagGarbage
+			ws = append(ws, -1)
+			continue
+		}
+		r := &a.recs[ri]
+		r.pos = pos
 		if r.failed >= 0 {
 			*flags |= flagFailed
 		}
 		if r.intermediate {
 			*flags |= flagIntermediate
 		}
-		if distinct != nil {
-			r.pos = int32(len(distinct))
-			distinct = append(distinct, e)
-		} else {
-			r.pos = int32(i)
-		}
+		ws = append(ws, ri)
 	}
 	if distinct != nil {
 		a.order[k] = distinct
 	}
+	a.orderRec[k] = ws
 }
 
 // secondPass looks again at the reads of keys whose order showed trouble:
@@ -345,6 +351,14 @@ func (a *appendAnalysis) writer(k int32, e int) int32 {
 	return -1
 }
 
+// writerAt is the ok or info appender of a record, or -1.
+func (a *appendAnalysis) writerAt(ri int32) int32 {
+	if ri < 0 {
+		return -1
+	}
+	return a.recs[ri].writer
+}
+
 // edges adds the ww, wr and rw dependencies.
 func (a *appendAnalysis) edges() {
 	p := a.p
@@ -358,12 +372,15 @@ func (a *appendAnalysis) edges() {
 			if m.f != fAppend {
 				continue
 			}
-			prev, observed := a.prev(m.key, m.value)
-			if !observed {
+			ws := a.orderRec[m.key]
+			prev := int32(len(ws)) // position of the previous element, +1
+			if ri, ok := a.elems[kv{m.key, m.value}]; ok && a.recs[ri].pos >= 0 {
+				prev = a.recs[ri].pos
+			} else {
 				a.unobserved[m.key] = append(a.unobserved[m.key], int32(i))
 			}
-			if prev != initElem {
-				if w := a.writer(m.key, prev); w >= 0 {
+			if prev > 0 {
+				if w := a.writerAt(ws[prev-1]); w >= 0 {
 					a.b.link(w, int32(i), relWW)
 				}
 			}
@@ -378,21 +395,24 @@ func (a *appendAnalysis) edges() {
 			if m.f != fRead {
 				continue
 			}
-			ord := a.order[m.key]
+			ws := a.orderRec[m.key]
 			next := 0 // position of the next version in the order
 			if n := len(m.list); n > 0 {
-				last := m.list[n-1]
-				if w := a.writer(m.key, last); w >= 0 {
-					a.b.link(w, int32(i), relWR)
+				ri, ok := a.elems[kv{m.key, m.list[n-1]}]
+				if !ok {
+					continue // garbage: nothing is known of it
 				}
-				ri, ok := a.elems[kv{m.key, last}]
-				if !ok || a.recs[ri].pos < 0 {
+				r := &a.recs[ri]
+				if r.writer >= 0 {
+					a.b.link(r.writer, int32(i), relWR)
+				}
+				if r.pos < 0 {
 					continue // not in the order: nothing is known to follow it
 				}
-				next = int(a.recs[ri].pos) + 1
+				next = int(r.pos) + 1
 			}
-			if next < len(ord) {
-				if w := a.writer(m.key, ord[next]); w >= 0 {
+			if next < len(ws) {
+				if w := a.writerAt(ws[next]); w >= 0 {
 					a.b.link(int32(i), w, relRW)
 				}
 			} else {
@@ -406,73 +426,114 @@ func (a *appendAnalysis) edges() {
 
 // internal finds reads that disagree with the transaction's own earlier
 // reads and appends (Cerone et al.'s INT axiom), and reads of elements the
-// transaction appends only later (future-read).
+// transaction appends only later (future-read); one case of each per
+// transaction, as Elle reports them.
 func (a *appendAnalysis) internal() {
 	p := a.p
-	type state struct {
-		key     int32
-		known   bool  // the whole list is known (we read it)
-		list    []int // the known list, or the suffix we appended
-		read    []int // elements read so far, for future reads
-		hasRead bool
-	}
-	var st []state
-	find := func(k int32) *state {
-		for j := range st {
-			if st[j].key == k {
-				return &st[j]
-			}
-		}
-		st = append(st, state{key: k})
-		return &st[len(st)-1]
-	}
 	for i := range p.txns {
 		t := &p.txns[i]
 		if !t.ok() || !repeatsKey(t.mops) {
 			continue
 		}
-		st = st[:0]
 		internalFound, futureFound := false, false
 		for j := range t.mops {
 			m := &t.mops[j]
-			s := find(m.key)
 			if m.f == fAppend {
-				if !futureFound && s.hasRead && slices.Contains(s.read, m.value) {
+				if !futureFound && readEarlier(t.mops[:j], m.key, m.value) {
 					futureFound = true
 					c := p.newCase("future-read", int32(i))
-					mv := p.mopValue(&t.mops[j])
+					mv := p.mopValue(m)
 					c.Key, c.Mop, c.Element = p.key(m.key), &mv, m.value
 					c.Explanation = fmt.Sprintf("%s read key %d holding %d before appending %d itself: it observed its own future write", p.name(int32(i)), p.keys[m.key], m.value, m.value)
 					a.anomalies.add(c)
 				}
-				s.list = append(slices.Clip(s.list), m.value)
 				continue
 			}
-			if !internalFound && (s.known || len(s.list) > 0) {
-				var ok bool
-				var expected any
-				if s.known {
-					ok = slices.Equal(s.list, m.list)
-					expected = s.list
-				} else {
-					ok = len(m.list) >= len(s.list) && slices.Equal(m.list[len(m.list)-len(s.list):], s.list)
-					expected = append([]any{"..."}, intsAny(s.list)...)
+			if internalFound {
+				continue
+			}
+			// What the transaction's own earlier micro-operations on the key
+			// imply: the last read, if any, then the appends since.
+			last, appends := -1, 0
+			for x := j - 1; x >= 0; x-- {
+				if t.mops[x].key != m.key {
+					continue
 				}
-				if !ok {
-					internalFound = true
-					c := p.newCase("internal", int32(i))
-					mv := p.mopValue(m)
-					c.Key, c.Mop, c.Expected = p.key(m.key), &mv, expected
-					c.Explanation = fmt.Sprintf("%s read key %d = %s, which its own earlier reads and appends rule out (expected %v)",
-						p.name(int32(i)), p.keys[m.key], showList(m.list), expected)
-					a.anomalies.add(c)
+				if t.mops[x].f == fRead {
+					last = x
+					break
+				}
+				appends++
+			}
+			if last < 0 && appends == 0 {
+				continue
+			}
+			if consistentRead(t.mops, j, last, appends) {
+				continue
+			}
+			internalFound = true
+			var expected any
+			var exp []int
+			if last >= 0 {
+				exp = append(exp, t.mops[last].list...)
+			}
+			for x := last + 1; x < j; x++ {
+				if t.mops[x].key == m.key {
+					exp = append(exp, t.mops[x].value)
 				}
 			}
-			s.known, s.list = true, m.list
-			s.read = append(s.read, m.list...)
-			s.hasRead = true
+			if last >= 0 {
+				expected = exp
+			} else {
+				expected = append([]any{"..."}, intsAny(exp)...)
+			}
+			c := p.newCase("internal", int32(i))
+			mv := p.mopValue(m)
+			c.Key, c.Mop, c.Expected = p.key(m.key), &mv, expected
+			c.Explanation = fmt.Sprintf("%s read key %d = %s, which its own earlier reads and appends rule out (expected %v)",
+				p.name(int32(i)), p.keys[m.key], showList(m.list), expected)
+			a.anomalies.add(c)
 		}
 	}
+}
+
+// consistentRead: does read j equal the read at last (if last >= 0)
+// followed by the transaction's appends to the key between them, or, with
+// no earlier read, end with those appends?
+func consistentRead(ms []mop, j, last, appends int) bool {
+	l := ms[j].list
+	base := 0
+	if last >= 0 {
+		prior := ms[last].list
+		if len(l) != len(prior)+appends || !isPrefix(prior, l) {
+			return false
+		}
+		base = len(prior)
+	} else {
+		if len(l) < appends {
+			return false
+		}
+		base = len(l) - appends
+	}
+	for x := last + 1; x < j; x++ {
+		if ms[x].key == ms[j].key && ms[x].f == fAppend {
+			if l[base] != ms[x].value {
+				return false
+			}
+			base++
+		}
+	}
+	return true
+}
+
+// readEarlier: did one of these reads of the key hold v?
+func readEarlier(ms []mop, k int32, v int) bool {
+	for _, m := range ms {
+		if m.f == fRead && m.key == k && slices.Contains(m.list, v) {
+			return true
+		}
+	}
+	return false
 }
 
 func intsAny(l []int) []any {
@@ -505,9 +566,9 @@ func (a *appendAnalysis) dirtyUpdates() {
 		// The initial state is committed.
 		from, fromOK := int32(-1), true
 		var vs []int
-		for _, e := range ord {
-			ri, ok := a.elems[kv{int32(k), e}]
-			if !ok {
+		for pos, e := range ord {
+			ri := a.orderRec[k][pos]
+			if ri < 0 {
 				continue
 			}
 			r := &a.recs[ri]

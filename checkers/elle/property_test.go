@@ -41,35 +41,28 @@ func acceptable(t *rapid.T, h history.History, o Options) {
 	t.Fatalf("%v on a correct history:\n%s", o.Models, describe(r))
 }
 
-// A serial executor (one transaction at a time, each applied at once)
-// produces histories every model accepts.
-func TestSerialHistoriesAccepted(t *testing.T) {
-	for _, w := range []string{ListAppend, RWRegister} {
-		t.Run(w, func(t *testing.T) {
-			rapid.Check(t, func(t *rapid.T) {
-				c := drawGen(t, w)
-				c.serialExecutor = true
-				h := generate(c)
-				for _, m := range propertyModels {
-					acceptable(t, h, Options{Workload: w, Models: m})
-				}
+// A serial executor (one transaction at a time, each applied at once),
+// and a concurrent store that applies each transaction atomically between
+// its invocation and completion (strict serializable), produce histories
+// every model accepts.
+func TestCorrectHistoriesAccepted(t *testing.T) {
+	for _, serial := range []bool{true, false} {
+		for _, w := range []string{ListAppend, RWRegister} {
+			name := w + "/concurrent"
+			if serial {
+				name = w + "/serial"
+			}
+			t.Run(name, func(t *testing.T) {
+				rapid.Check(t, func(t *rapid.T) {
+					c := drawGen(t, w)
+					c.serialExecutor = serial
+					h := generate(c)
+					for _, m := range propertyModels {
+						acceptable(t, h, Options{Workload: w, Models: m})
+					}
+				})
 			})
-		})
-	}
-}
-
-// A concurrent store that applies each transaction atomically between its
-// invocation and completion is strict serializable: accepted too.
-func TestStrictSerializableHistoriesAccepted(t *testing.T) {
-	for _, w := range []string{ListAppend, RWRegister} {
-		t.Run(w, func(t *testing.T) {
-			rapid.Check(t, func(t *rapid.T) {
-				h := generate(drawGen(t, w))
-				for _, m := range propertyModels {
-					acceptable(t, h, Options{Workload: w, Models: m})
-				}
-			})
-		})
+		}
 	}
 }
 
