@@ -12,6 +12,7 @@ import (
 
 	"github.com/ddbbench/ddbbench/checkers"
 	"github.com/ddbbench/ddbbench/harness"
+	"github.com/ddbbench/ddbbench/history"
 	"github.com/ddbbench/ddbbench/reports"
 )
 
@@ -233,6 +234,40 @@ func TestBroadcast(t *testing.T) {
 	}
 	if r.Messages.Dropped == 0 {
 		t.Errorf("the partitions dropped no message: %+v", r.Messages)
+	}
+}
+
+// maelstrom test -w broadcast --bin <a Go node> --node-count 5 --time-limit
+// 10 --rate 10 --availability total, with a node that answers reads with
+// "messages": null while it has no message (a Go nil slice): Maelstrom's
+// schema takes null for an empty list, so every read succeeds. (ddbbench
+// once took it for a malformed reply, and total availability failed.)
+func TestBroadcastNullWhenEmptyIsAnEmptyRead(t *testing.T) {
+	t.Parallel()
+	cfg := config(t, "broadcast", "broadcast.py", 5, 4*time.Second, "--null-when-empty")
+	cfg.Rate = 10
+	cfg.Availability = &harness.AvailabilityRequirement{Total: true}
+	cfg.Seed = 5 // the first operation is a read, before any broadcast
+	r := run(t, cfg)
+	wantValid(t, r)
+	wantOps(t, r, 20)
+	f, err := os.Open(filepath.Join(cfg.WorkDir, "history.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h, err := history.ReadJSONL(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty := 0
+	for _, op := range h {
+		if list, ok := op.Result.([]any); ok && op.F == "read" && op.Outcome == history.OK && len(list) == 0 {
+			empty++
+		}
+	}
+	if empty == 0 {
+		t.Fatalf("no read found a node empty-handed (seed %d), so no null was sent: the test proves nothing", cfg.Seed)
 	}
 }
 
