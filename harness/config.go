@@ -49,6 +49,9 @@ type Config struct {
 
 	Register register.Config `json:"register"`
 	Topology string          `json:"topology,omitempty"` // broadcast: grid, line, tree2, tree3, tree4, total
+	// KafkaStrictCommits makes a committed offset listed below one already
+	// acknowledged an error (Maelstrom allows it: see docs/maelstrom.md).
+	KafkaStrictCommits bool `json:"kafka_strict_commits,omitempty"`
 
 	// Bin, when set, is the command (path and arguments) of a node binary
 	// speaking Maelstrom's protocol: the run uses real processes in real

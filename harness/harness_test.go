@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/ddbbench/ddbbench/checkers"
+	kafkacheck "github.com/ddbbench/ddbbench/checkers/kafka"
+	"github.com/ddbbench/ddbbench/history"
 	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/nodes/catalog"
 )
@@ -223,5 +225,39 @@ func TestWorkloadDefaultsToTheStrategys(t *testing.T) {
 	bin.Bin = []string{"/bin/true"}
 	if err := bin.Validate(); err == nil || !strings.Contains(err.Error(), "-w") {
 		t.Fatalf("a binary with no workload must be refused with a hint, got %v", err)
+	}
+}
+
+// --kafka-strict-commits turns a committed offset that went back below an
+// acknowledged commit from a note into an error.
+func TestKafkaStrictCommits(t *testing.T) {
+	ok := func(i int, f string, value, result any) *history.Op {
+		return &history.Op{Index: i, Process: 0, F: f, Key: "a", Value: value, Result: result, Outcome: history.OK,
+			Invoke: int64(10 * i), Complete: int64(10*i + 5)}
+	}
+	h := history.History{
+		ok(0, "send", 1, int64(0)),
+		ok(1, "send", 2, int64(1)),
+		ok(2, "poll", map[string]int64{"a": 0}, map[string][]kafkacheck.Pair{"a": {{Offset: 0, Msg: 1}, {Offset: 1, Msg: 2}}}),
+		ok(3, "commit", map[string]int64{"a": 1}, nil),
+		ok(4, "assign", []string{"a"}, map[string]int64{"a": 0}),
+	}
+	for _, strict := range []bool{false, true} {
+		c := Defaults()
+		c.Workload, c.KafkaStrictCommits = "kafka", strict
+		res := Check(&Outcome{Config: c, History: h}).Results
+		var kafka checkers.Result
+		for _, r := range res.Checks {
+			if r.Checker == "kafka" {
+				kafka = r
+			}
+		}
+		want := checkers.Valid
+		if strict {
+			want = checkers.Invalid
+		}
+		if kafka.Valid != want || !strings.Contains(kafka.Summary, "commit-regressed") {
+			t.Errorf("strict %v: kafka check %s (%s), want %s naming commit-regressed", strict, kafka.Valid, kafka.Summary, want)
+		}
 	}
 }

@@ -65,7 +65,11 @@ var workloadSpecs = map[string]workloadSpec{
 	"pn-counter": maelstromSpec("Maelstrom's pn-counter: a counter with increments and decrements",
 		func(*Config) pncounter.Config { return pncounter.DefaultConfig() }, pncounter.New, pncounter.Checkers),
 	"kafka": maelstromSpec("Maelstrom's kafka: replicated logs; lost writes, offset and poll anomalies",
-		func(*Config) kafka.Config { return kafka.DefaultConfig() }, kafka.New, kafka.Checkers),
+		func(c *Config) kafka.Config {
+			k := kafka.DefaultConfig()
+			k.StrictCommits = c.KafkaStrictCommits
+			return k
+		}, kafka.New, kafka.Checkers),
 }
 
 var registerSpec = workloadSpec{

@@ -61,6 +61,9 @@ type Config struct {
 	// FinalPollRetries is how many final polls of a key may come back
 	// without progress before the final phase gives up on it.
 	FinalPollRetries int
+	// StrictCommits makes the checker count a committed offset listed
+	// below one already acknowledged as an error (Maelstrom allows it).
+	StrictCommits bool
 }
 
 // DefaultConfig is Maelstrom's shape of load.
@@ -145,8 +148,8 @@ func New(cfg Config) *Workload {
 
 // Checkers are the checkers that judge this workload's history: Jepsen's
 // kafka analysis.
-func Checkers(Config) []checkers.Checker {
-	return []checkers.Checker{kafkacheck.New(kafkacheck.Options{})}
+func Checkers(cfg Config) []checkers.Checker {
+	return []checkers.Checker{kafkacheck.New(kafkacheck.Options{StrictCommits: cfg.StrictCommits})}
 }
 
 // Name implements workloads.Workload.
