@@ -53,6 +53,9 @@ func assemble(out *Outcome, check bool) *reports.Run {
 
 	verdicts := []checkers.Validity{}
 	checks := workloadSpecs[cfg.Workload].checkers(&cfg)
+	// Maelstrom's stats rule: some operation type that never succeeded
+	// fails the run, unless the run was cut short.
+	checks = append(checks, stats.EveryF(out.Interrupted))
 	if a := cfg.Availability; a != nil {
 		checks = append(checks, stats.Availability(a.Fraction, a.Total))
 	}

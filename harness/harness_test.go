@@ -261,3 +261,39 @@ func TestKafkaStrictCommits(t *testing.T) {
 		}
 	}
 }
+
+// Maelstrom runs Jepsen's stats checker on every test: a run in which some
+// operation type never succeeded is invalid, however consistent the rest.
+func TestAnOperationTypeThatNeverSucceededIsInvalid(t *testing.T) {
+	op := func(i int, f string, out history.Outcome) *history.Op {
+		return &history.Op{Index: i, F: f, Key: "1", Value: 1, Outcome: out, Invoke: int64(10 * i), Complete: int64(10*i + 5)}
+	}
+	h := history.History{op(0, "write", history.Fail), op(1, "read", history.OK), op(2, "write", history.Info), op(3, "read", history.OK)}
+	h[1].Result, h[3].Result = nil, nil
+	h[1].Error = &history.Error{Code: 20}
+	h[3].Error = &history.Error{Code: 20}
+	c := Defaults()
+	c.Workload = "lin-kv"
+	for _, interrupted := range []bool{false, true} {
+		res := Check(&Outcome{Config: c, History: h, Interrupted: interrupted}).Results
+		want := checkers.Invalid
+		if interrupted {
+			want = checkers.Unknown // a run cut short may not have had the time
+		}
+		if res.Valid != want {
+			t.Errorf("interrupted %v: verdict %s, want %s: %+v", interrupted, res.Valid, want, res.Checks)
+		}
+		found := false
+		for _, r := range res.Checks {
+			if r.Checker == "stats" {
+				found = true
+				if !strings.Contains(r.Summary, "write never succeeded") {
+					t.Errorf("stats summary %q does not name write", r.Summary)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no stats check among %+v", res.Checks)
+		}
+	}
+}
