@@ -14,6 +14,7 @@ import (
 	"github.com/ddbbench/ddbbench/harness"
 	"github.com/ddbbench/ddbbench/history"
 	"github.com/ddbbench/ddbbench/reports"
+	"github.com/ddbbench/ddbbench/reports/reportstest"
 )
 
 // python3 returns the interpreter's path, or skips the test.
@@ -48,7 +49,7 @@ func config(t *testing.T, workload, name string, nodes int, limit time.Duration,
 	c := harness.Defaults()
 	c.Workload = workload
 	c.Bin = append([]string{python3(t), script(t, name)}, args...)
-	c.WorkDir = t.TempDir()
+	c.WorkDir = reportstest.Store(t)
 	c.NodeCount = nodes
 	c.Concurrency = nodes
 	c.TimeLimit = limit
@@ -72,9 +73,6 @@ func run(t *testing.T, cfg harness.Config) *reports.Results {
 		t.Fatalf("run: %v", err)
 	}
 	r := harness.Check(out)
-	if err != nil {
-		r.Results.Error = err.Error()
-	}
 	if werr := reports.Write(cfg.WorkDir, r); werr != nil {
 		t.Errorf("writing results: %v", werr)
 	}
@@ -189,8 +187,8 @@ func TestUniqueIDs(t *testing.T) {
 	wantValid(t, r)
 	wantOps(t, r, 800)
 	wantPartitions(t, r)
-	if r.Availability != 1 {
-		t.Errorf("availability %v, want 1", r.Availability)
+	if r.AvailabilityOrZero() != 1 {
+		t.Errorf("availability %v, want 1", r.AvailabilityOrZero())
 	}
 }
 
@@ -208,8 +206,8 @@ func TestSlowNodeOpsInFlightAtEnd(t *testing.T) {
 	cfg.Availability = &harness.AvailabilityRequirement{Total: true}
 	r := run(t, cfg)
 	wantValid(t, r)
-	if r.Availability != 1 {
-		t.Errorf("availability %v, want 1", r.Availability)
+	if r.AvailabilityOrZero() != 1 {
+		t.Errorf("availability %v, want 1", r.AvailabilityOrZero())
 	}
 }
 

@@ -9,9 +9,6 @@ import (
 	"github.com/ddbbench/ddbbench/reports"
 )
 
-// resultsFormat is the version of results.json's schema.
-const resultsFormat = 1
-
 // Check judges a run's history with its workload's checkers and assembles
 // everything the run leaves behind.
 func Check(out *Outcome) *reports.Run { return assemble(out, true) }
@@ -24,19 +21,22 @@ func assemble(out *Outcome, check bool) *reports.Run {
 	cfg := out.Config
 	run := &reports.Run{History: out.History, Logs: out.Logs, Files: map[string][]byte{}}
 	r := &run.Results
-	r.Name, r.Seed, r.Runtime, r.Config, r.DdbbenchFormat = cfg.Name(), cfg.Seed, "sim", cfg, resultsFormat
+	r.Format, r.Name, r.Seed, r.Runtime, r.Config = reports.Format, cfg.Name(), cfg.Seed, "sim", cfg.Record()
 	if len(cfg.Bin) > 0 {
 		r.Runtime = "proc"
 	}
 	// The history digest is computed as history.jsonl is written.
-	r.Faults = out.Faults
+	r.Faults = reports.FaultsOf(out.Faults)
+	r.ProtocolWarnings.ByKind = map[string]reports.WarningKind{}
 	r.Unstarted, r.Interrupted = out.Unstarted, out.Interrupted
-	r.RunSeconds, r.WallSeconds = out.Duration.Seconds(), out.Wall.Seconds()
+	r.RunS, r.WallS = out.Duration.Seconds(), out.Wall.Seconds()
+	if out.Err != nil {
+		r.Error = out.Err.Error()
+	}
+	partial := out.Interrupted || out.Err != nil
 
 	r.Stats = stats.Compute(out.History, out.Faults)
-	if a := r.Stats.Total.Availability; a != nil {
-		r.Availability = *a
-	}
+	r.Availability = r.Stats.Total.Availability
 	r.AvailabilityDuringFaults = r.Stats.Total.AvailabilityDuringFaults
 	r.Latency = latency.Compute(out.History, out.Faults)
 
@@ -55,7 +55,7 @@ func assemble(out *Outcome, check bool) *reports.Run {
 	checks := workloadSpecs[cfg.Workload].checkers(&cfg)
 	// Maelstrom's stats rule: some operation type that never succeeded
 	// fails the run, unless the run was cut short.
-	checks = append(checks, stats.EveryF(out.Interrupted))
+	checks = append(checks, stats.EveryF(partial))
 	if a := cfg.Availability; a != nil {
 		checks = append(checks, stats.Availability(a.Fraction, a.Total))
 	}
@@ -71,6 +71,12 @@ func assemble(out *Outcome, check bool) *reports.Run {
 	}
 	if out.Interrupted {
 		// A run cut short proves nothing about the part that did not run.
+		verdicts = append(verdicts, checkers.Unknown)
+	}
+	if out.Err != nil {
+		// Nor does one that ended with an error: it is never valid, though
+		// what it recorded may still prove it invalid.
+		r.Checks = append(r.Checks, checkers.Result{Checker: "run", Valid: checkers.Unknown, Summary: "the run ended with an error: " + out.Err.Error()})
 		verdicts = append(verdicts, checkers.Unknown)
 	}
 	if ops == 0 {

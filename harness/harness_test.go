@@ -3,6 +3,8 @@ package harness
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,8 @@ import (
 	"github.com/ddbbench/ddbbench/history"
 	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/nodes/catalog"
+	"github.com/ddbbench/ddbbench/reports"
+	"github.com/ddbbench/ddbbench/reports/reportstest"
 )
 
 func config(node string, seed int64) Config {
@@ -38,15 +42,15 @@ func TestSingleIsValidAndAvailable(t *testing.T) {
 	if r.Valid != checkers.Valid {
 		t.Fatalf("single should be valid, got %v: %+v", r.Valid, r.Checks)
 	}
-	if r.Availability != 1 {
-		t.Fatalf("single without faults should answer everything, availability %v", r.Availability)
+	if r.AvailabilityOrZero() != 1 {
+		t.Fatalf("single without faults should answer everything, availability %v", r.AvailabilityOrZero())
 	}
 	if len(out.History) < 900 {
 		t.Fatalf("expected about 1000 ops at 100/s for 10s plus final reads, got %d", len(out.History))
 	}
 	// n0's clients answer in 0 ms; the others cost a 2 ms round trip.
-	if r.Latency.Latency.Max < 3.9 || r.Latency.Latency.P50 > 4.1 {
-		t.Fatalf("latency figures off: %+v", r.Latency.Latency)
+	if r.Latency.Overall.Max < 3.9 || r.Latency.Overall.P50 > 4.1 {
+		t.Fatalf("latency figures off: %+v", r.Latency.Overall)
 	}
 	if r.Messages.ServerToServer == 0 || r.Messages.PerOp < 2 {
 		t.Fatalf("message counts off: %+v", r.Messages)
@@ -88,8 +92,8 @@ func TestSingleUnderFaultsStaysValidButLosesAvailability(t *testing.T) {
 	if len(out.Faults) == 0 {
 		t.Fatal("no faults were injected")
 	}
-	if r.AvailabilityDuringFaults == nil || *r.AvailabilityDuringFaults >= 1 || r.Availability >= 1 {
-		t.Fatalf("availability should drop while n0 is down or cut off: overall %v, during %v", r.Availability, r.AvailabilityDuringFaults)
+	if r.AvailabilityDuringFaults == nil || *r.AvailabilityDuringFaults >= 1 || r.AvailabilityOrZero() >= 1 {
+		t.Fatalf("availability should drop while n0 is down or cut off: overall %v, during %v", r.AvailabilityOrZero(), r.AvailabilityDuringFaults)
 	}
 }
 
@@ -295,5 +299,31 @@ func TestAnOperationTypeThatNeverSucceededIsInvalid(t *testing.T) {
 		if !found {
 			t.Errorf("no stats check among %+v", res.Checks)
 		}
+	}
+}
+
+// A run that ended with an error (a node crashed) is never valid, however
+// clean what it recorded; results.json says why.
+func TestRunThatEndedWithAnErrorIsNeverValid(t *testing.T) {
+	out := simulate(t, config("single", 1))
+	if v := Check(out).Results.Valid; v != checkers.Valid {
+		t.Fatalf("the run itself is %s, want valid", v)
+	}
+	out.Err = errors.New("n1 exited on its own (exit status 3)")
+	run := Check(out)
+	r := run.Results
+	if r.Valid != checkers.Unknown || r.Error != out.Err.Error() {
+		t.Fatalf("valid %s, error %q; want unknown and the run's error", r.Valid, r.Error)
+	}
+	dir := reportstest.Store(t)
+	if err := reports.Write(dir, run); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"valid": "unknown"`) {
+		t.Fatalf("results.json does not say unknown: %.300s", b)
 	}
 }

@@ -40,6 +40,9 @@ type Outcome struct {
 	Duration    time.Duration // run time covered (virtual in the simulator)
 	Wall        time.Duration // wall-clock time the run took
 	Interrupted bool          // stopped early by the caller
+	// Err is why the run ended early on its own (a node misbehaved), as
+	// Run also returns it; nil for a run that completed.
+	Err error
 }
 
 // progressStep is how much virtual time passes between progress reports and
@@ -163,6 +166,7 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 				runErr = fmt.Errorf("nemesis: %w", nemErr)
 			}
 		}
+		out.Err = runErr
 		return out, runErr
 	}
 	if err := srv.start(ctx); err != nil {

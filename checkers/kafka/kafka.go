@@ -102,7 +102,10 @@ type Evidence struct {
 	// and lists the first 32 of them.
 	Unseen map[string]UnseenKey `json:"unseen,omitempty"`
 
-	SendCount, AckedSendCount, PollCount, KeyCount int
+	SendCount      int `json:"send_count"`
+	AckedSendCount int `json:"acknowledged_send_count"`
+	PollCount      int `json:"poll_count"`
+	KeyCount       int `json:"key_count"`
 }
 
 // UnseenKey is one key's unseen messages.

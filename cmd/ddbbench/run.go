@@ -317,12 +317,10 @@ func runAndReport(ctx context.Context, cfg harness.Config, store string, quiet b
 	}
 	run := checkUnlessInterrupted(out, interrupts, stderr)
 	run.Results.StartedAt = startedAt.UTC().Format(time.RFC3339)
-	if runErr != nil {
-		run.Results.Error = runErr.Error()
-	}
 	if err := reports.Write(dir, run); err != nil {
 		return &exitError{code: exitInternal, err: fmt.Errorf("writing results to %s: %w", dir, err)}
 	}
+	reports.PointLatest(store, dir)
 	fmt.Fprint(stdout, reports.Summary(&run.Results, dir))
 	if runErr != nil {
 		return &exitError{code: exitInternal, err: runErr}
