@@ -258,3 +258,33 @@ func TestCLISuiteWritesItsMatrix(t *testing.T) {
 		t.Errorf("matrix.json: format %v, disagreements %v", m["format"], m["disagreements"])
 	}
 }
+
+// A node that answers every echo twice, and adds a reply to a request
+// nobody made and a message that is no reply: the run is valid (every echo
+// came back), and the summary and results.json count the protocol
+// warnings, per kind with examples, so that a user sees them.
+func TestCLIProtocolWarnings(t *testing.T) {
+	t.Parallel()
+	python3(t)
+	store := reportstest.Store(t)
+	r := cli(t, "test", "-w", "echo", "--node-count", "1", "--time-limit", "2", "--rate", "10", "--store", store, "-q",
+		"--bin", "testdata/echo.py", "--", "--reply-twice", "--stray-reply")
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0", r.code)
+	}
+	if !strings.Contains(r.stdout, "warnings      ") || !strings.Contains(r.stdout, "duplicate replies") ||
+		!strings.Contains(r.stdout, "replies to unknown requests") || !strings.Contains(r.stdout, "unsolicited messages") {
+		t.Errorf("the summary does not show the warnings:\n%s", r.stdout)
+	}
+	res := latestResults(t, store)
+	pw, _ := res["protocol_warnings"].(map[string]any)
+	byKind, _ := pw["by_kind"].(map[string]any)
+	ops := res["stats"].(map[string]any)["total"].(map[string]any)["ok"].(float64)
+	for _, kind := range []string{"duplicate_reply", "unknown_in_reply_to", "unsolicited"} {
+		k, _ := byKind[kind].(map[string]any)
+		examples, _ := k["examples"].([]any)
+		if k["count"] != ops || len(examples) == 0 {
+			t.Errorf("%s: %v, want %v warnings (one per echo) with examples", kind, k, ops)
+		}
+	}
+}

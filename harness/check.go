@@ -7,6 +7,7 @@ import (
 	"github.com/ddbbench/ddbbench/checkers/latency"
 	"github.com/ddbbench/ddbbench/checkers/stats"
 	"github.com/ddbbench/ddbbench/reports"
+	"github.com/ddbbench/ddbbench/runtime/sim"
 )
 
 // Check judges a run's history with its workload's checkers and assembles
@@ -27,7 +28,7 @@ func assemble(out *Outcome, check bool) *reports.Run {
 	}
 	// The history digest is computed as history.jsonl is written.
 	r.Faults = reports.FaultsOf(out.Faults)
-	r.ProtocolWarnings.ByKind = map[string]reports.WarningKind{}
+	r.ProtocolWarnings = protocolWarnings(out.Warnings)
 	r.Unstarted, r.Interrupted = out.Unstarted, out.Interrupted
 	r.RunS, r.WallS = out.Duration.Seconds(), out.Wall.Seconds()
 	if out.Err != nil {
@@ -85,4 +86,23 @@ func assemble(out *Outcome, check bool) *reports.Run {
 	}
 	r.Valid = checkers.Merge(verdicts...)
 	return run
+}
+
+// protocolWarnings records the simulator's protocol warnings.
+func protocolWarnings(w sim.Warnings) reports.ProtocolWarnings {
+	p := reports.ProtocolWarnings{ByKind: map[string]reports.WarningKind{}}
+	for kind, n := range w.Counts {
+		k := reports.WarningKind{Count: n, Examples: []reports.Warning{}}
+		for _, ex := range w.Examples[kind] {
+			rec := reports.Warning{AtS: ex.At.Seconds(), Src: ex.Src, Dest: ex.Dest, Type: ex.Type}
+			if ex.IsReply {
+				irt := ex.InReplyTo
+				rec.InReplyTo = &irt
+			}
+			k.Examples = append(k.Examples, rec)
+		}
+		p.ByKind[kind] = k
+		p.Count += n
+	}
+	return p
 }

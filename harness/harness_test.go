@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/ddbbench/ddbbench/nodes/catalog"
 	"github.com/ddbbench/ddbbench/reports"
 	"github.com/ddbbench/ddbbench/reports/reportstest"
+	"github.com/ddbbench/ddbbench/runtime/sim"
 )
 
 func config(node string, seed int64) Config {
@@ -325,5 +327,18 @@ func TestRunThatEndedWithAnErrorIsNeverValid(t *testing.T) {
 	}
 	if !strings.Contains(string(b), `"valid": "unknown"`) {
 		t.Fatalf("results.json does not say unknown: %.300s", b)
+	}
+}
+
+// The simulator's warning kinds are the ones results.json documents.
+func TestWarningKindsAgree(t *testing.T) {
+	simKinds := []string{sim.WarnUnknownInReplyTo, sim.WarnDuplicateReply, sim.WarnLateReply, sim.WarnUnsolicited}
+	if !slices.Equal(simKinds, []string{reports.WarnUnknownInReplyTo, reports.WarnDuplicateReply, reports.WarnLateReply, reports.WarnUnsolicited}) {
+		t.Fatalf("simulator kinds %v, results kinds %v", simKinds, reports.WarningKinds)
+	}
+	for _, k := range simKinds {
+		if !slices.Contains(reports.WarningKinds, k) {
+			t.Errorf("%s is not in reports.WarningKinds", k)
+		}
 	}
 }

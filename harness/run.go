@@ -43,6 +43,9 @@ type Outcome struct {
 	// Err is why the run ended early on its own (a node misbehaved), as
 	// Run also returns it; nil for a run that completed.
 	Err error
+	// Warnings are the protocol warnings: replies the clients received
+	// that answered nothing they were waiting for.
+	Warnings sim.Warnings
 }
 
 // progressStep is how much virtual time passes between progress reports and
@@ -157,6 +160,7 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 		out.History = driver.History()
 		out.Faults = nem.Faults()
 		out.Messages = s.Stats()
+		out.Warnings = s.Warnings()
 		out.Logs = s.Logs()
 		out.Unstarted = driver.Unstarted
 		out.Duration = s.Now()

@@ -121,3 +121,19 @@ func sampleResults() Results {
 			Register: &RegisterConfig{Keys: 1, PerKeyLimit: 30, Mix: RegisterMix{Read: 1, Write: 1, CAS: 1}, FinalReads: true}},
 	}
 }
+
+func TestSummaryShowsProtocolWarnings(t *testing.T) {
+	r := sampleResults()
+	if s := Summary(&r, ""); strings.Contains(s, "warnings") {
+		t.Fatalf("a run without warnings shows some:\n%s", s)
+	}
+	irt := 7
+	r.ProtocolWarnings = ProtocolWarnings{Count: 4, ByKind: map[string]WarningKind{
+		WarnLateReply:      {Count: 3, Examples: []Warning{{AtS: 2.5, Src: "n1", Dest: "c0", Type: "read_ok", InReplyTo: &irt}}},
+		WarnDuplicateReply: {Count: 1, Examples: []Warning{{AtS: 1.25, Src: "n0", Dest: "c1", Type: "write_ok", InReplyTo: &irt}}},
+	}}
+	want := "  warnings      1 duplicate reply, 3 late replies (after the op timeout); e.g. n0 -> c1 write_ok in_reply_to 7 at 1.250 s\n"
+	if s := Summary(&r, ""); !strings.Contains(s, want) {
+		t.Fatalf("summary lacks\n%s\n%s", want, s)
+	}
+}

@@ -27,6 +27,14 @@ const (
 // WarningKinds lists the kinds, in the order summaries show them.
 var WarningKinds = []string{WarnUnknownInReplyTo, WarnDuplicateReply, WarnUnsolicited, WarnLateReply}
 
+// warningLabels name the kinds in summaries, singular and plural.
+var warningLabels = map[string][2]string{
+	WarnUnknownInReplyTo: {"reply to an unknown request", "replies to unknown requests"},
+	WarnDuplicateReply:   {"duplicate reply", "duplicate replies"},
+	WarnLateReply:        {"late reply (after the op timeout)", "late replies (after the op timeout)"},
+	WarnUnsolicited:      {"unsolicited message", "unsolicited messages"},
+}
+
 // ProtocolWarnings counts the protocol warnings of a run, per kind, with a
 // few examples of each.
 type ProtocolWarnings struct {
@@ -74,7 +82,16 @@ func (p ProtocolWarnings) Summary() string {
 	})
 	var parts []string
 	for _, k := range kinds {
-		parts = append(parts, fmt.Sprintf("%d %s", p.ByKind[k].Count, strings.ReplaceAll(k, "_", " ")))
+		n := p.ByKind[k].Count
+		label, ok := warningLabels[k]
+		if !ok {
+			label = [2]string{strings.ReplaceAll(k, "_", " "), strings.ReplaceAll(k, "_", " ")}
+		}
+		if n == 1 {
+			parts = append(parts, "1 "+label[0])
+		} else {
+			parts = append(parts, fmt.Sprintf("%d %s", n, label[1]))
+		}
 	}
 	line := strings.Join(parts, ", ")
 	if ex := p.ByKind[kinds[0]].Examples; len(ex) > 0 {
