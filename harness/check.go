@@ -5,6 +5,7 @@ import (
 
 	"github.com/ddbbench/ddbbench/checkers"
 	"github.com/ddbbench/ddbbench/checkers/latency"
+	"github.com/ddbbench/ddbbench/checkers/set"
 	"github.com/ddbbench/ddbbench/checkers/stats"
 	"github.com/ddbbench/ddbbench/reports"
 	"github.com/ddbbench/ddbbench/runtime/sim"
@@ -66,6 +67,9 @@ func assemble(out *Outcome, check bool) *reports.Run {
 	}
 	for _, c := range checks {
 		res := c.Check(out.History)
+		if ev, ok := res.Evidence.(*set.Evidence); ok && r.StableLatency == nil {
+			r.StableLatency = stableLatency(ev)
+		}
 		maps.Copy(run.Files, res.Files)
 		r.Checks = append(r.Checks, res)
 		verdicts = append(verdicts, res.Valid)
@@ -105,4 +109,15 @@ func protocolWarnings(w sim.Warnings) reports.ProtocolWarnings {
 		p.Count += n
 	}
 	return p
+}
+
+// stableLatency takes the set checker's stable latencies (broadcast, g-set)
+// up to the results' top level: Gossip Glomers states its broadcast targets
+// in their median and maximum.
+func stableLatency(ev *set.Evidence) *reports.StableLatency {
+	q := ev.StableLatencies
+	if len(q) == 0 {
+		return nil
+	}
+	return &reports.StableLatency{Count: ev.StableCount, P50: q["0.5"], P95: q["0.95"], P99: q["0.99"], Max: q["1"]}
 }

@@ -50,6 +50,9 @@ func Summary(r *Results, dir string) string {
 		}
 	}
 	fmt.Fprintf(&b, "  messages      %.2f per op (%.2f between servers), %d in all\n", r.Messages.PerOp, r.Messages.ServerPerOp, r.Messages.Total)
+	if s := r.StableLatency; s != nil {
+		fmt.Fprintf(&b, "  stable lat.   p50 %.2f  p95 %.2f  max %.2f ms until an element was in every read (%d elements)\n", s.P50, s.P95, s.Max, s.Count)
+	}
 	if w := r.ProtocolWarnings.Summary(); w != "" {
 		fmt.Fprintf(&b, "  warnings      %s\n", w)
 	}
