@@ -1,7 +1,10 @@
 package suite
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/ddbbench/ddbbench/checkers"
@@ -40,8 +43,12 @@ func (m *Matrix) Markdown() string {
 		if !c.Agrees {
 			agrees = "**NO**"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %.3f | %.1f | %.1f | %.2f | %.2f |\n",
-			c.Strategy, c.Nemesis, expectText(c), verdictText(c), agrees, c.Availability, c.P50, c.P99, c.MsgsPerOp, c.ServerPerOp)
+		avail := "-"
+		if c.Availability != nil {
+			avail = fmt.Sprintf("%.3f", *c.Availability)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %.1f | %.1f | %.2f | %.2f |\n",
+			c.Strategy, c.Nemesis, expectText(c), verdictText(c), agrees, avail, c.P50, c.P99, c.MsgsPerOp, c.ServerPerOp)
 	}
 	var notes []string
 	for _, c := range m.Cells {
@@ -58,7 +65,7 @@ func (m *Matrix) Markdown() string {
 		b.WriteString("\n")
 	}
 	fmt.Fprintf(&b, "\n%d strategies x %d nemeses x %d seeds (cells expected unsafe hunt up to %d more) in %.1fs; %d disagreements.\n",
-		len(m.Strategies), len(m.Nemeses), m.Seeds, m.Hunt, m.Wall.Seconds(), m.Disagree)
+		len(m.Strategies), len(m.Nemeses), m.Seeds, m.Hunt, m.WallS, m.Disagree)
 	return b.String()
 }
 
@@ -82,4 +89,27 @@ func ExpectedMarkdown(strategies []nodes.Strategy, nemeses []string) string {
 		}
 	}
 	return b.String()
+}
+
+// WriteFiles writes a finished suite into dir: matrix.md (the table the
+// command prints), matrix.json (its schema is docs/results.md's) and
+// expected.md (what the literature predicts for the strategies run).
+func WriteFiles(dir string, m *Matrix, strategies []nodes.Strategy) error {
+	js, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{
+		{"matrix.md", []byte(m.Markdown())},
+		{"matrix.json", append(js, '\n')},
+		{"expected.md", []byte(ExpectedMarkdown(strategies, m.Nemeses))},
+	} {
+		if err := os.WriteFile(filepath.Join(dir, f.name), f.data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }

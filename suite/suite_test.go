@@ -13,6 +13,7 @@ import (
 	"github.com/ddbbench/ddbbench/nodes/catalog"
 	"github.com/ddbbench/ddbbench/nodes/replication/local"
 	"github.com/ddbbench/ddbbench/nodes/replication/single"
+	"github.com/ddbbench/ddbbench/reports/reportstest"
 )
 
 func base() harness.Config {
@@ -57,6 +58,13 @@ func TestMatrixComparesObservationsWithExpectations(t *testing.T) {
 	if !strings.Contains(md, "INVALID seed 1") || !strings.Contains(md, "**NO**") {
 		t.Fatalf("markdown lacks the verdicts:\n%s", md)
 	}
+	dir := reportstest.Store(t)
+	if err := WriteFiles(dir, m, []nodes.Strategy{safeSingle, unsafeLocal}); err != nil {
+		t.Fatal(err)
+	}
+	if n := reportstest.ValidateTree(t, dir); n != 1 {
+		t.Fatalf("validated %d matrix files, want 1", n)
+	}
 }
 
 func TestUnsafeButNeverCaughtDisagrees(t *testing.T) {
@@ -79,7 +87,7 @@ func TestSameSuiteSameMatrix(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m.Wall = 0
+		m.WallS = 0
 		return m.Markdown()
 	}
 	if a, b := run(), run(); a != b {

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -94,18 +92,11 @@ Example:
 			if err != nil {
 				return &exitError{code: exitInternal, err: err}
 			}
-			md := m.Markdown()
-			js, err := json.MarshalIndent(m, "", "  ")
-			if err != nil {
-				return &exitError{code: exitInternal, err: err}
+			if err := suite.WriteFiles(dir, m, strategies); err != nil {
+				return &exitError{code: exitInternal, err: fmt.Errorf("writing the matrix to %s: %w", dir, err)}
 			}
-			expected := suite.ExpectedMarkdown(strategies, m.Nemeses)
-			for name, data := range map[string][]byte{"matrix.md": []byte(md), "matrix.json": js, "expected.md": []byte(expected)} {
-				if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-					return &exitError{code: exitInternal, err: err}
-				}
-			}
-			fmt.Fprint(cmd.OutOrStdout(), md)
+			reports.PointLatest(store, dir)
+			fmt.Fprint(cmd.OutOrStdout(), m.Markdown())
 			fmt.Fprintf(cmd.OutOrStdout(), "results: %s\n", dir)
 			if m.Disagree > 0 {
 				return &exitError{code: exitInvalid, err: fmt.Errorf("%d cells contradict their strategy's expected verdict", m.Disagree)}

@@ -58,6 +58,7 @@ type Sim struct {
 	serverIDs []string
 	net       *network.Model
 	stats     Stats
+	warnings  Warnings
 	err       error
 	interrupt atomic.Bool
 	started   bool
