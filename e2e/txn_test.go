@@ -83,7 +83,7 @@ func TestGossipGlomersTxnLocalPasses(t *testing.T) {
 					t.Fatalf("exit %d, want 0 (valid)", r.code)
 				}
 				res := latestResults(t, store)
-				if c := elleCheck(t, res); c["valid"] != true {
+				if c := elleCheck(t, res); c["valid"] != "true" {
 					t.Errorf("elle: %v", c)
 				}
 				min := 15000.0 // 20 s at 1000 a second
@@ -114,7 +114,7 @@ func TestGossipGlomersTxnLocalNotSerializable(t *testing.T) {
 			}
 			c := elleCheck(t, latestResults(t, store))
 			summary, _ := c["summary"].(string)
-			if c["valid"] != false || !strings.Contains(summary, "violates serializable") {
+			if c["valid"] != "false" || !strings.Contains(summary, "violates serializable") {
 				t.Fatalf("elle: %v", c)
 			}
 			named := false
@@ -147,7 +147,7 @@ func TestGossipGlomersTxnSingle(t *testing.T) {
 				store := t.TempDir()
 				r := cli(t, glomersArgs(t, c.line, "txn-single", store, proc, c.models)...)
 				res := latestResults(t, store)
-				if e := elleCheck(t, res); e["valid"] != true {
+				if e := elleCheck(t, res); e["valid"] != "true" {
 					t.Fatalf("elle: %v", e)
 				}
 				if c.valid && r.code != 0 {
@@ -175,10 +175,42 @@ func TestDatomicTutorialLine(t *testing.T) {
 		t.Fatalf("exit %d, want 0 (valid)", r.code)
 	}
 	res := latestResults(t, store)
-	if c := elleCheck(t, res); c["valid"] != true || !strings.Contains(fmt.Sprint(c["summary"]), "strict-serializable") {
+	if c := elleCheck(t, res); c["valid"] != "true" || !strings.Contains(fmt.Sprint(c["summary"]), "strict-serializable") {
 		t.Fatalf("elle: %v", c)
 	}
 	if okCount(res) < 100 {
 		t.Fatalf("only %v transactions ok", okCount(res))
+	}
+}
+
+// A transactional node run without -w runs the workload it serves, and
+// its results are judged by Elle.
+func TestRunServedTxnWorkload(t *testing.T) {
+	for node, workload := range map[string]string{"txn-single": "txn-list-append", "txn-local": "txn-rw-register", "txn-datomic": "txn-list-append"} {
+		t.Run(node, func(t *testing.T) {
+			t.Parallel()
+			store := t.TempDir()
+			r := cli(t, "run", "--node", node, "--time-limit", "5", "--rate", "50", "--seed", "3", "--store", store, "-q")
+			res := latestResults(t, store)
+			cfg, _ := res["config"].(map[string]any)
+			if cfg["workload"] != workload {
+				t.Fatalf("workload %v, want %s", cfg["workload"], workload)
+			}
+			c := elleCheck(t, res)
+			wantValid := node != "txn-local"
+			if (c["valid"] == "true") != wantValid || (r.code == 0) != wantValid {
+				t.Fatalf("exit %d, elle %v: want valid %v under strict-serializable", r.code, c["valid"], wantValid)
+			}
+		})
+	}
+}
+
+// ddbbench list names the transactional workloads and nodes.
+func TestListShowsTransactions(t *testing.T) {
+	r := cli(t, "list")
+	for _, want := range []string{"txn-list-append", "txn-rw-register", "--consistency-models", "txn-single", "txn-local", "txn-datomic", "transactions"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("ddbbench list does not mention %s", want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package suite
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/ddbbench/ddbbench/nodes/catalog"
 	"github.com/ddbbench/ddbbench/nodes/replication/local"
 	"github.com/ddbbench/ddbbench/nodes/replication/single"
+	"github.com/ddbbench/ddbbench/reports/reportstest"
 )
 
 func base() harness.Config {
@@ -57,6 +59,13 @@ func TestMatrixComparesObservationsWithExpectations(t *testing.T) {
 	if !strings.Contains(md, "INVALID seed 1") || !strings.Contains(md, "**NO**") {
 		t.Fatalf("markdown lacks the verdicts:\n%s", md)
 	}
+	dir := reportstest.Store(t)
+	if err := WriteFiles(dir, m, []nodes.Strategy{safeSingle, unsafeLocal}); err != nil {
+		t.Fatal(err)
+	}
+	if n := reportstest.ValidateTree(t, dir); n != 1 {
+		t.Fatalf("validated %d matrix files, want 1", n)
+	}
 }
 
 func TestUnsafeButNeverCaughtDisagrees(t *testing.T) {
@@ -79,7 +88,7 @@ func TestSameSuiteSameMatrix(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m.Wall = 0
+		m.WallS = 0
 		return m.Markdown()
 	}
 	if a, b := run(), run(); a != b {
@@ -181,6 +190,13 @@ func TestContentionLevelsAndTheComparison(t *testing.T) {
 	}
 	if md := m.Markdown(); !strings.Contains(md, "| contention |") || !strings.Contains(md, "2 contention levels") {
 		t.Fatalf("matrix lacks the levels:\n%s", md)
+	}
+	dir := reportstest.Store(t) // matrix.json must fit its schema
+	if err := WriteFiles(dir, m, strategies); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "comparison.md")); err != nil || string(got) != cmp {
+		t.Fatalf("comparison.md: %v", err)
 	}
 }
 

@@ -60,6 +60,7 @@ type Sim struct {
 	net       *network.Model
 	stats     Stats
 	waits     []history.Wait
+	warnings  Warnings
 	err       error
 	interrupt atomic.Bool
 	started   bool
