@@ -2,14 +2,23 @@ package harness
 
 import (
 	"maps"
+	"time"
 
 	"github.com/ddbbench/ddbbench/checkers"
 	"github.com/ddbbench/ddbbench/checkers/latency"
+	"github.com/ddbbench/ddbbench/checkers/liveness"
 	"github.com/ddbbench/ddbbench/checkers/set"
 	"github.com/ddbbench/ddbbench/checkers/stats"
+	"github.com/ddbbench/ddbbench/checkers/txnstats"
 	"github.com/ddbbench/ddbbench/reports"
 	"github.com/ddbbench/ddbbench/runtime/sim"
 )
+
+// LivenessBound is how long a transaction may wait for a lock after the
+// faults healed before the liveness checker calls it deadlocked. Runs
+// recover for longer than this after healing (10 s by default), so a wait
+// that began during a fault is judged too.
+const LivenessBound = 5 * time.Second
 
 // Check judges a run's history with its workload's checkers and assembles
 // everything the run leaves behind.
@@ -55,6 +64,16 @@ func assemble(out *Outcome, check bool) *reports.Run {
 
 	verdicts := []checkers.Validity{}
 	checks := workloadSpecs[cfg.Workload].checkers(&cfg)
+	// Transactional workloads, and any run whose nodes reported waiting
+	// for locks, are checked for liveness and measured as transactions.
+	if spec := workloadSpecs[cfg.Workload]; spec.aborts != nil || len(out.Waits) > 0 {
+		checks = append(checks, liveness.New(liveness.Options{
+			Waits: out.Waits, Reported: out.WaitsReported, Faults: out.Faults, End: int64(out.Duration), Bound: LivenessBound,
+		}))
+		r.Transactions = txnstats.Compute(out.History, txnstats.Options{
+			Aborts: spec.aborts, Faults: out.Faults, Waits: out.Waits, Messages: m.Total(), Main: cfg.TimeLimit,
+		})
+	}
 	// Maelstrom's stats rule: some operation type that never succeeded
 	// fails the run, unless the run was cut short.
 	checks = append(checks, stats.EveryF(partial))

@@ -16,6 +16,7 @@ import (
 	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/reports"
 	"github.com/ddbbench/ddbbench/runtime/network"
+	"github.com/ddbbench/ddbbench/workloads/bank"
 	"github.com/ddbbench/ddbbench/workloads/register"
 	"github.com/ddbbench/ddbbench/workloads/txns"
 )
@@ -50,7 +51,11 @@ type Config struct {
 	CheckTimeout time.Duration // linearizability check budget; past it the verdict is unknown
 
 	Register register.Config
-	Topology string // broadcast: grid, line, tree2, tree3, tree4, total
+	// Bank shapes the bank workload; Contention names the level it came
+	// from (bank.Levels), if it came from one.
+	Bank       bank.Config
+	Contention string
+	Topology   string // broadcast: grid, line, tree2, tree3, tree4, total
 	// KafkaStrictCommits makes a committed offset listed below one already
 	// acknowledged an error (Maelstrom allows it: see docs/maelstrom.md).
 	KafkaStrictCommits bool
@@ -90,6 +95,7 @@ func Defaults() Config {
 		Recovery:        10 * time.Second,
 		CheckTimeout:    5 * time.Minute,
 		Register:        register.DefaultConfig(),
+		Bank:            bank.DefaultConfig(),
 		Txn:             txns.DefaultConfig(),
 	}
 }
@@ -180,6 +186,16 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// SetContention sets the bank workload to a named contention level.
+func (c *Config) SetContention(level string) error {
+	b, err := bank.Level(level)
+	if err != nil {
+		return badf("%v", err)
+	}
+	c.Bank, c.Contention = b, level
+	return nil
+}
+
 // Record is the configuration as the results record it, with units.
 func (c *Config) Record() reports.RunConfig {
 	r := reports.RunConfig{
@@ -208,6 +224,10 @@ func (c *Config) Record() reports.RunConfig {
 		}
 	case "kafka":
 		r.KafkaStrictCommits = c.KafkaStrictCommits
+	case "bank":
+		k := c.Bank
+		r.Bank = &reports.BankConfig{Accounts: k.Accounts, Balance: k.Balance, MaxTransfer: k.MaxTransfer, KeysPerTxn: k.KeysPerTxn,
+			ReadShare: k.ReadShare, Zipf: k.Zipf, NegativeOK: k.NegativeOK, Contention: c.Contention}
 	case txns.ListAppend, txns.RWRegister:
 		t := c.Txn
 		r.Txn = &reports.TxnConfig{Keys: t.Keys, MinTxnLength: t.MinTxnLength, MaxTxnLength: t.MaxTxnLength,

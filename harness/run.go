@@ -46,6 +46,10 @@ type Outcome struct {
 	// Warnings are the protocol warnings: replies the clients received
 	// that answered nothing they were waiting for.
 	Warnings sim.Warnings
+	// Waits are the nodes' wait-for reports; WaitsReported says the
+	// runtime carries them (the simulator does, processes cannot).
+	Waits         []history.Wait
+	WaitsReported bool
 }
 
 // progressStep is how much virtual time passes between progress reports and
@@ -160,6 +164,7 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 		out.History = driver.History()
 		out.Faults = nem.Faults()
 		out.Messages = s.Stats()
+		out.Waits, out.WaitsReported = s.Waits(), len(cfg.Bin) == 0
 		out.Warnings = s.Warnings()
 		out.Logs = s.Logs()
 		out.Unstarted = driver.Unstarted

@@ -7,7 +7,10 @@ import (
 
 	"github.com/ddbbench/ddbbench/checkers"
 	"github.com/ddbbench/ddbbench/checkers/linearizable"
+	"github.com/ddbbench/ddbbench/history"
+	"github.com/ddbbench/ddbbench/history/txn"
 	"github.com/ddbbench/ddbbench/workloads"
+	"github.com/ddbbench/ddbbench/workloads/bank"
 	"github.com/ddbbench/ddbbench/workloads/broadcast"
 	"github.com/ddbbench/ddbbench/workloads/echo"
 	"github.com/ddbbench/ddbbench/workloads/gcounter"
@@ -25,6 +28,10 @@ type workloadSpec struct {
 	build    func(c *Config) workloads.Workload
 	checkers func(c *Config) []checkers.Checker
 	validate func(c *Config) error // nil: nothing to check
+	// aborts, for transactional workloads, reads the attempts a store
+	// aborted from an operation's result. Their runs are also checked for
+	// liveness and measured with the transaction statistics.
+	aborts func(*history.Op) []txn.Abort
 }
 
 // maelstromSpec describes one of Maelstrom's workloads, whose packages share
@@ -67,6 +74,13 @@ var workloadSpecs = map[string]workloadSpec{
 		func(*Config) gcounter.Config { return gcounter.DefaultConfig() }, gcounter.New, gcounter.Checkers),
 	"pn-counter": maelstromSpec("Maelstrom's pn-counter: a counter with increments and decrements",
 		func(*Config) pncounter.Config { return pncounter.DefaultConfig() }, pncounter.New, pncounter.Checkers),
+	"bank": {
+		summary:  "Jepsen's bank: transfers between accounts spread over the nodes, reads of every balance; the total never changes",
+		build:    func(c *Config) workloads.Workload { return bank.New(c.Bank) },
+		checkers: func(c *Config) []checkers.Checker { return bank.Checkers(c.Bank) },
+		validate: func(c *Config) error { return c.Bank.Validate() },
+		aborts:   bank.Aborts,
+	},
 	"kafka": maelstromSpec("Maelstrom's kafka: replicated logs; lost writes, offset and poll anomalies",
 		func(c *Config) kafka.Config {
 			k := kafka.DefaultConfig()

@@ -31,6 +31,7 @@ type RunConfig struct {
 	Topology           string          `json:"topology,omitempty"`             // broadcast
 	KafkaStrictCommits bool            `json:"kafka_strict_commits,omitempty"` // kafka
 	Txn                *TxnConfig      `json:"txn,omitempty"`                  // txn-list-append, txn-rw-register
+	Bank               *BankConfig     `json:"bank,omitempty"`                 // bank
 	Availability       *Availability   `json:"availability,omitempty"`         // set when availability is checked
 }
 
@@ -66,4 +67,18 @@ type TxnConfig struct {
 	MaxWritesPerKey int      `json:"max_writes_per_key"`
 	Models          []string `json:"consistency_models"`
 	FinalReads      bool     `json:"final_reads"`
+}
+
+// BankConfig is the bank workload's shape of load (docs/bank.md).
+type BankConfig struct {
+	Accounts    int     `json:"accounts"`
+	Balance     int     `json:"balance"` // every account's opening balance
+	MaxTransfer int     `json:"max_transfer"`
+	KeysPerTxn  int     `json:"keys_per_txn"` // accounts a transfer touches
+	ReadShare   float64 `json:"read_share"`   // fraction of operations reading every balance
+	Zipf        float64 `json:"zipf"`         // 0: accounts chosen uniformly; else the Zipf exponent
+	NegativeOK  bool    `json:"negative_ok"`
+	// Contention is the named level the shape came from (low, high), if
+	// any.
+	Contention string `json:"contention,omitempty"`
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/ddbbench/ddbbench/checkers"
 	"github.com/ddbbench/ddbbench/checkers/latency"
 	"github.com/ddbbench/ddbbench/checkers/stats"
+	"github.com/ddbbench/ddbbench/checkers/txnstats"
 	"github.com/ddbbench/ddbbench/history"
 )
 
@@ -62,7 +63,12 @@ type Results struct {
 	ProtocolWarnings ProtocolWarnings  `json:"protocol_warnings"`
 	Checks           []checkers.Result `json:"checks"`
 	Stats            stats.Stats       `json:"stats"`
-	Faults           []Fault           `json:"faults"`
+	// Transactions are the transaction statistics of a transactional
+	// workload (bank), or of any run whose nodes reported waiting for
+	// locks: throughput, aborts by cause, restarts, commit latency,
+	// messages per commit.
+	Transactions *txnstats.Stats `json:"transactions,omitempty"`
+	Faults       []Fault         `json:"faults"`
 
 	Config RunConfig `json:"config"`
 }

@@ -105,6 +105,18 @@ func samples(t *testing.T) map[string]*reports.Results {
 		kop(4, "assign", "", []string{"a"}, map[string]int64{"a": 0}),
 	}
 	check("kafka.json", &harness.Outcome{Config: k, History: kh, Duration: time.Second, Interrupted: true})
+
+	// A bank run on distributed 2PL: transaction statistics and liveness.
+	d := harness.Defaults()
+	d.Strategy, _ = catalog.Lookup("2pl-detect-central")
+	d.NodeCount, d.TimeLimit, d.Rate, d.Seed, d.Latency, d.Recovery = 3, 3*time.Second, 50, 11, 5*time.Millisecond, time.Second
+	if err := d.SetContention("high"); err != nil {
+		t.Fatal(err)
+	}
+	if o, err = harness.Simulate(context.Background(), d, nil); err != nil {
+		t.Fatal(err)
+	}
+	check("bank-2pl.json", o)
 	return out
 }
 

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/ddbbench/ddbbench/checkers/latency"
@@ -49,6 +50,10 @@ func Summary(r *Results, dir string) string {
 			}
 		}
 	}
+	if t := r.Transactions; t != nil {
+		fmt.Fprintf(&b, "  transactions  %d committed (%.1f/s), %d given up, %d refused, %d indefinite; abort rate %.3f%s; %.2f restarts and %.1f messages per commit\n",
+			t.Committed, t.CommittedPerS, t.GaveUp, t.Refused, t.Indefinite, t.AbortRate, abortCauses(t.Aborts), t.RestartsPerCommit, t.MessagesPerCommit)
+	}
 	fmt.Fprintf(&b, "  messages      %.2f per op (%.2f between servers), %d in all\n", r.Messages.PerOp, r.Messages.ServerPerOp, r.Messages.Total)
 	if s := r.StableLatency; s != nil {
 		fmt.Fprintf(&b, "  stable lat.   p50 %.2f  p95 %.2f  max %.2f ms until an element was in every read (%d elements)\n", s.P50, s.P95, s.Max, s.Count)
@@ -63,4 +68,20 @@ func Summary(r *Results, dir string) string {
 		fmt.Fprintf(&b, "  results       %s\n", dir)
 	}
 	return b.String()
+}
+
+// abortCauses lists aborted attempts by cause, " (died 3, wounded 1)".
+func abortCauses(m map[string]int) string {
+	if len(m) == 0 {
+		return ""
+	}
+	causes := make([]string, 0, len(m))
+	for c := range m {
+		causes = append(causes, c)
+	}
+	sort.Strings(causes)
+	for i, c := range causes {
+		causes[i] = fmt.Sprintf("%s %d", c, m[c])
+	}
+	return " (" + strings.Join(causes, ", ") + ")"
 }

@@ -36,6 +36,9 @@ type Config struct {
 	// node (a primary, a tail) to expose it. The matrix says how many seeds
 	// each cell tried.
 	Hunt int
+	// Contention are bank contention levels (bank.Levels) to run every
+	// cell at; nil runs the base configuration's workload as it is.
+	Contention []string
 }
 
 // Run is one seed of one cell.
@@ -49,15 +52,33 @@ type Run struct {
 	P99          float64  `json:"p99_ms"`
 	MsgsPerOp    float64  `json:"msgs_per_op"`
 	ServerPerOp  float64  `json:"server_msgs_per_op"`
-	Error        string   `json:"error,omitempty"`
+	// Txn are the transaction figures of a transactional workload.
+	Txn   *TxnFigures `json:"txn,omitempty"`
+	Error string      `json:"error,omitempty"`
+}
+
+// TxnFigures are a run's transaction statistics, the ones a comparison of
+// concurrency control needs (a cell's are the means over its seeds, but
+// for Aborts, which are totals).
+type TxnFigures struct {
+	CommittedPerS     float64        `json:"committed_per_s"`
+	AbortRate         float64        `json:"abort_rate"`
+	Aborts            map[string]int `json:"aborts"` // aborted attempts by cause
+	RestartsPerCommit float64        `json:"restarts_per_commit"`
+	MessagesPerCommit float64        `json:"messages_per_commit"`
+	CommitP50         float64        `json:"commit_p50_ms"`
+	CommitP99         float64        `json:"commit_p99_ms"`
 }
 
 // Cell is one strategy under one nemesis, over every seed.
 type Cell struct {
-	Strategy string             `json:"strategy"`
-	Nemesis  string             `json:"nemesis"`
-	Expected *nodes.Expectation `json:"expected,omitempty"`
-	Runs     []Run              `json:"runs"`
+	Strategy string `json:"strategy"`
+	Nemesis  string `json:"nemesis"`
+	// Contention is the bank contention level the cell ran at, if the
+	// suite has levels.
+	Contention string             `json:"contention,omitempty"`
+	Expected   *nodes.Expectation `json:"expected,omitempty"`
+	Runs       []Run              `json:"runs"`
 
 	// Observed is invalid if any seed was, else unknown if any was, else
 	// valid; FirstFailure is the first seed behind a non-valid verdict.
@@ -65,11 +86,12 @@ type Cell struct {
 	FirstFailure *Run              `json:"first_failure,omitempty"`
 	// Means over the seeds (availability over those that have one; null
 	// when none has).
-	Availability *float64 `json:"availability"`
-	P50          float64  `json:"p50_ms"`
-	P99          float64  `json:"p99_ms"`
-	MsgsPerOp    float64  `json:"msgs_per_op"`
-	ServerPerOp  float64  `json:"server_msgs_per_op"`
+	Availability *float64    `json:"availability"`
+	P50          float64     `json:"p50_ms"`
+	P99          float64     `json:"p99_ms"`
+	MsgsPerOp    float64     `json:"msgs_per_op"`
+	ServerPerOp  float64     `json:"server_msgs_per_op"`
+	Txn          *TxnFigures `json:"txn,omitempty"`
 	// Agrees is false when the observation contradicts the expectation.
 	Agrees bool   `json:"agrees"`
 	Note   string `json:"note,omitempty"`
@@ -85,6 +107,9 @@ type Matrix struct {
 	Format     int      `json:"format"`
 	Strategies []string `json:"strategies"`
 	Nemeses    []string `json:"nemeses"`
+	// Contention are the contention levels each strategy and nemesis ran
+	// at (absent: the base configuration's workload only).
+	Contention []string `json:"contention,omitempty"`
 	Seeds      int      `json:"seeds"`
 	Hunt       int      `json:"hunt"`
 	// Config is every run's configuration but for nemesis, seed and node,
@@ -95,10 +120,21 @@ type Matrix struct {
 	Disagree int               `json:"disagreements"`
 }
 
-// Cell returns the cell for a strategy and nemesis, or nil.
+// Cell returns the cell for a strategy and nemesis (at the first
+// contention level, if any), or nil.
 func (m *Matrix) Cell(strategy, nemesis string) *Cell {
+	level := ""
+	if len(m.Contention) > 0 {
+		level = m.Contention[0]
+	}
+	return m.CellAt(strategy, nemesis, level)
+}
+
+// CellAt returns the cell for a strategy and nemesis at a contention
+// level, or nil.
+func (m *Matrix) CellAt(strategy, nemesis, level string) *Cell {
 	for _, c := range m.Cells {
-		if c.Strategy == strategy && c.Nemesis == nemesis {
+		if c.Strategy == strategy && c.Nemesis == nemesis && c.Contention == level {
 			return c
 		}
 	}
@@ -122,25 +158,36 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 		parallel = runtime.NumCPU()
 	}
 	start := time.Now()
-	m := &Matrix{Format: MatrixFormat, Nemeses: cfg.Nemeses, Seeds: cfg.Seeds, Hunt: cfg.Hunt, Config: baseRecord(cfg)}
+	m := &Matrix{Format: MatrixFormat, Nemeses: cfg.Nemeses, Contention: cfg.Contention, Seeds: cfg.Seeds, Hunt: cfg.Hunt, Config: baseRecord(cfg)}
+	levels := cfg.Contention
+	if len(levels) == 0 {
+		levels = []string{""}
+	}
 	var jobs []job
 	for _, s := range cfg.Strategies {
 		m.Strategies = append(m.Strategies, s.Name)
-		for _, nem := range cfg.Nemeses {
-			cell := &Cell{Strategy: s.Name, Nemesis: nem, Expected: expectation(s, nem), Runs: make([]Run, cfg.Seeds)}
-			m.Cells = append(m.Cells, cell)
-			for i := range cfg.Seeds {
-				c := cfg.Base
-				c.Nemesis = nil
-				if nem != "none" {
-					c.Nemesis = []string{nem}
+		for _, level := range levels {
+			for _, nem := range cfg.Nemeses {
+				cell := &Cell{Strategy: s.Name, Nemesis: nem, Contention: level, Expected: expectation(s, nem), Runs: make([]Run, cfg.Seeds)}
+				m.Cells = append(m.Cells, cell)
+				for i := range cfg.Seeds {
+					c := cfg.Base
+					c.Nemesis = nil
+					if nem != "none" {
+						c.Nemesis = []string{nem}
+					}
+					if level != "" {
+						if err := c.SetContention(level); err != nil {
+							return nil, err
+						}
+					}
+					c.Seed = cfg.FirstSeed + int64(i)
+					c.Strategy = s
+					if err := c.Validate(); err != nil {
+						return nil, err
+					}
+					jobs = append(jobs, job{cell: cell, slot: i, cfg: c, s: s})
 				}
-				c.Seed = cfg.FirstSeed + int64(i)
-				c.Strategy = s
-				if err := c.Validate(); err != nil {
-					return nil, err
-				}
-				jobs = append(jobs, job{cell: cell, slot: i, cfg: c, s: s})
 			}
 		}
 	}
@@ -263,11 +310,18 @@ func runOne(ctx context.Context, cfg harness.Config, s nodes.Strategy) Run {
 	r.Valid, r.Availability = res.Valid, res.Availability
 	r.P50, r.P99 = res.Latency.Overall.P50, res.Latency.Overall.P99
 	r.MsgsPerOp, r.ServerPerOp = res.Messages.PerOp, res.Messages.ServerPerOp
+	if t := res.Transactions; t != nil {
+		r.Txn = &TxnFigures{CommittedPerS: t.CommittedPerS, AbortRate: t.AbortRate, Aborts: t.Aborts,
+			RestartsPerCommit: t.RestartsPerCommit, MessagesPerCommit: t.MessagesPerCommit,
+			CommitP50: t.Commit.P50, CommitP99: t.Commit.P99}
+	}
 	if err != nil {
 		r.Valid, r.Error = checkers.Unknown, err.Error()
 	}
+	// The anomaly is the summary of a check that decided the verdict: an
+	// invalid one rather than one that could not tell.
 	for _, c := range res.Checks {
-		if c.Valid != checkers.Valid {
+		if c.Valid == r.Valid && c.Valid != checkers.Valid {
 			r.Anomaly = c.Summary
 			break
 		}
@@ -290,6 +344,21 @@ func summarize(c *Cell) {
 		c.P99 += r.P99 / n
 		c.MsgsPerOp += r.MsgsPerOp / n
 		c.ServerPerOp += r.ServerPerOp / n
+		if r.Txn != nil {
+			if c.Txn == nil {
+				c.Txn = &TxnFigures{Aborts: map[string]int{}}
+			}
+			t := c.Txn
+			t.CommittedPerS += r.Txn.CommittedPerS / n
+			t.AbortRate += r.Txn.AbortRate / n
+			t.RestartsPerCommit += r.Txn.RestartsPerCommit / n
+			t.MessagesPerCommit += r.Txn.MessagesPerCommit / n
+			t.CommitP50 += r.Txn.CommitP50 / n
+			t.CommitP99 += r.Txn.CommitP99 / n
+			for cause, k := range r.Txn.Aborts {
+				t.Aborts[cause] += k // totals over the seeds
+			}
+		}
 	}
 	if withAvail > 0 {
 		mean := avail / float64(withAvail)

@@ -234,6 +234,9 @@ func (c *Client) invoke(op *history.Op) {
 			return
 		}
 		code := maelstrom.ErrorCode(err)
+		if r, ok := d.w.(FailureRecorder); ok && resp.Type == "error" {
+			r.RecordFailure(op, resp)
+		}
 		herr := &history.Error{Code: code, Text: err.Error()}
 		if rpcErr, ok := err.(*maelstrom.RPCError); ok {
 			herr.Text = rpcErr.Text

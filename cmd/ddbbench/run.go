@@ -27,10 +27,11 @@ import (
 type runFlags struct {
 	node, runtime, bin, workload, latencyDist, nemesis, concurrency string
 	mix, keyDist, store, availability, topology                     string
-	consistencyModels                                               string
-	nodeCount, keyCount, perKeyLimit                                int
+	contention, consistencyModels                                   string
+	nodeCount, keyCount, perKeyLimit, accounts, keysPerTxn          int
 	maxTxnLength, maxWritesPerKey                                   int
 	timeLimit, rate, latencyMS, nemesisInterval, opTimeout          float64
+	zipf, readShare                                                 float64
 	recovery, loss, dup                                             float64
 	checkTimeout, initTimeout                                       time.Duration
 	seed                                                            int64
@@ -82,6 +83,11 @@ func (f *runFlags) register(cmd *cobra.Command, style commandStyle) {
 	fs.IntVar(&f.perKeyLimit, "per-key-limit", d.Register.PerKeyLimit, "register workload: operations on a key before it is retired for a fresh one (0: never)")
 	fs.StringVar(&f.mix, "mix", "1:1:1", "register workload: read:write:cas weights")
 	fs.StringVar(&f.keyDist, "key-dist", "uniform", "register workload: key choice, uniform or zipf")
+	fs.StringVar(&f.contention, "contention", "", "bank workload: a contention level, low or high (high is the default shape); the flags below adjust it")
+	fs.IntVar(&f.accounts, "accounts", d.Bank.Accounts, "bank workload: number of accounts")
+	fs.IntVar(&f.keysPerTxn, "keys-per-txn", d.Bank.KeysPerTxn, "bank workload: accounts a transfer touches (2: one from, one to)")
+	fs.Float64Var(&f.zipf, "zipf", d.Bank.Zipf, "bank workload: skew of account choice, 0 (uniform) or a Zipf exponent above 1")
+	fs.Float64Var(&f.readShare, "read-share", d.Bank.ReadShare, "bank workload: fraction of operations that read every balance")
 	fs.StringVar(&f.consistencyModels, "consistency-models", strings.Join(d.Txn.Models, ","), "txn workloads: comma-separated consistency models to check, by Elle's names")
 	fs.IntVar(&f.maxTxnLength, "max-txn-length", d.Txn.MaxTxnLength, "txn workloads: most micro-operations per transaction")
 	fs.IntVar(&f.maxWritesPerKey, "max-writes-per-key", d.Txn.MaxWritesPerKey, "txn workloads: most writes (or appends) to one key before a fresh key replaces it")
@@ -175,6 +181,21 @@ func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (harness.Config,
 		c.Register.Zipf = true
 	default:
 		return c, fmt.Errorf("%w: --key-dist must be uniform or zipf, got %q", harness.ErrBadConfig, f.keyDist)
+	}
+	if f.contention != "" {
+		if err := c.SetContention(f.contention); err != nil {
+			return c, err
+		}
+	}
+	for flag, set := range map[string]func(){
+		"accounts":     func() { c.Bank.Accounts = f.accounts },
+		"keys-per-txn": func() { c.Bank.KeysPerTxn = f.keysPerTxn },
+		"zipf":         func() { c.Bank.Zipf = f.zipf },
+		"read-share":   func() { c.Bank.ReadShare = f.readShare },
+	} {
+		if cmd.Flags().Changed(flag) {
+			set()
+		}
 	}
 	c.Seed = f.seed
 	if !cmd.Flags().Changed("seed") {

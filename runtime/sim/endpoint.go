@@ -2,10 +2,13 @@ package sim
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
+	"github.com/ddbbench/ddbbench/history"
 	"github.com/ddbbench/ddbbench/maelstrom"
 	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/runtime/network"
@@ -27,7 +30,8 @@ type endpoint struct {
 	node        nodes.Node
 	clockOffset int64
 	role        string
-	backlog     []pending // what arrived while paused
+	waiting     map[string]bool // transactions this incarnation reports waiting
+	backlog     []pending       // what arrived while paused
 	log         []byte
 	logCut      bool
 }
@@ -73,6 +77,7 @@ func (ep *endpoint) crash(loseUnsynced bool) {
 		return
 	}
 	ep.alive, ep.paused, ep.role, ep.backlog = false, false, "", nil
+	ep.endWaits()
 	if ep.ext != nil {
 		ep.ext.Kill()
 		return
@@ -213,6 +218,35 @@ func (e *env) SetRole(role string) {
 	if !e.dead {
 		e.ep.role = role
 	}
+}
+
+func (e *env) WaitsFor(txn string, holders []string) {
+	if e.dead {
+		return
+	}
+	ep := e.ep
+	if ep.waiting == nil {
+		ep.waiting = map[string]bool{}
+	}
+	if len(holders) == 0 {
+		if !ep.waiting[txn] {
+			return
+		}
+		delete(ep.waiting, txn)
+	} else {
+		ep.waiting[txn] = true
+	}
+	ep.sim.waits = append(ep.sim.waits, history.Wait{Time: ep.sim.now, Node: ep.id, Txn: txn, Holders: slices.Clone(holders)})
+}
+
+// endWaits records that a crash ended every wait at this node: its lock
+// table, and with it every queue, is gone.
+func (ep *endpoint) endWaits() {
+	txns := slices.Sorted(maps.Keys(ep.waiting))
+	for _, txn := range txns {
+		ep.sim.waits = append(ep.sim.waits, history.Wait{Time: ep.sim.now, Node: ep.id, Txn: txn})
+	}
+	ep.waiting = nil
 }
 
 func (e *env) Logf(format string, args ...any) {
