@@ -25,8 +25,8 @@ test-race:
 	$(GO) test -race $(PKGS)
 
 # The figures of the README's table, one command each, as the table lists
-# them. Per-message benchmarks run for go test's default second, so that
-# they time many messages; whole runs a few times each.
+# them, and the Elle checker's. Per-message benchmarks run for go test's
+# default second, so that they time many messages; whole runs a few times.
 bench:
 	$(GO) test -run '^$$' -bench 'Messages$$' ./runtime/sim/
 	$(GO) test -run '^$$' -bench 'SixtySecondRun$$' -benchtime 5x ./harness/
@@ -34,10 +34,16 @@ bench:
 	@store=$$(mktemp -d) && echo "ddbbench suite replication --seeds 2 --time-limit 20" && \
 		$(GO) run ./cmd/ddbbench suite replication --seeds 2 --time-limit 20 -q --store "$$store" | grep ' in [0-9.]*s; '; \
 		rm -rf "$$store"
+	@store=$$(mktemp -d) && echo "ddbbench suite deadlock --seeds 2" && \
+		$(GO) run ./cmd/ddbbench suite deadlock --seeds 2 -q --store "$$store" | grep ' in [0-9.]*s; '; \
+		rm -rf "$$store"
 	$(GO) test -run '^$$' -bench 'Register100kOps100Keys$$' -benchtime 3x ./checkers/linearizable/
 	$(GO) test -run '^$$' -bench 'RelayThroughput$$' ./runtime/proc/
 	$(GO) test -run '^$$' -bench 'EchoRoundTrip$$' ./runtime/proc/
 	$(GO) test -run '^$$' -bench 'StartHundredNodes$$' -benchtime 3x ./runtime/proc/
+	@# The Elle-style checker on 10k/100k/1M transactions, on one core: its
+	@# cpu-s/op is the figure to compare on a shared machine.
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -cpu 1 ./checkers/elle/
 
 # Each fuzz target for FUZZTIME; new inputs that fail land in the package's
 # testdata/fuzz, where they become regression tests.
@@ -45,11 +51,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseLine$$' -fuzztime $(FUZZTIME) ./maelstrom/
 	$(GO) test -run '^$$' -fuzz '^FuzzAppendLine$$' -fuzztime $(FUZZTIME) ./maelstrom/
 	$(GO) test -run '^$$' -fuzz '^FuzzReadJSONL$$' -fuzztime $(FUZZTIME) ./history/
-	@# The results reader's target (issue 8, package reports): run once it exists.
-	@if $(GO) test -list '^FuzzReadResults$$' ./reports/ | grep -q '^FuzzReadResults$$'; then \
-		echo "$(GO) test -run '^\$$' -fuzz '^FuzzReadResults\$$' -fuzztime $(FUZZTIME) ./reports/"; \
-		$(GO) test -run '^$$' -fuzz '^FuzzReadResults$$' -fuzztime $(FUZZTIME) ./reports/; \
-	else echo "FuzzReadResults not in ./reports yet: skipped"; fi
+	$(GO) test -run '^$$' -fuzz '^FuzzReadResults$$' -fuzztime $(FUZZTIME) ./reports/
 
 # HOSTILE_RUNS runs of node programs that start processes in their own
 # session, fork and exit, ignore signals, fork in a loop or flood stderr:

@@ -21,7 +21,7 @@ var hostileRuns = flag.Int("hostile-runs", 0, "runs of hostile nodes in TestHost
 
 // hostileNodes are node programs that start processes a well-behaved node
 // would not, around a Go echo node ($NODE, which starts in milliseconds). Each is a ddbbench command line's
-// tail; exit is the exit code it must give.
+// tail; exit is the exit code it must give (-1: any verdict, 0 to 2).
 var hostileNodes = []struct {
 	name   string
 	script string
@@ -38,7 +38,9 @@ var hostileNodes = []struct {
 	{"floods stderr", `yes "flooding stderr" >&2 & setsid sleep 1000 & exec "$NODE"`,
 		[]string{"--node-log-limit", "64KiB"}, 0, "node log      n0 cut:"},
 	{"killed mid-run with a setsid grandchild", `setsid sleep 1000 & exec "$NODE"`,
-		[]string{"--nemesis", "kill", "--nemesis-interval", "0.3", "--time-limit", "1.5", "--rate", "50", "--op-timeout", "0.5"}, 0, "faults"},
+		// Echoes to a killed node time out, which Maelstrom's echo checker
+		// calls invalid: the verdict depends on the timing of the kills.
+		[]string{"--nemesis", "kill", "--nemesis-interval", "0.3", "--time-limit", "1.5", "--rate", "50", "--op-timeout", "0.5"}, -1, "faults"},
 }
 
 // Hostile node programs: whatever they start, in their own session, in a
@@ -62,7 +64,8 @@ func TestHostileNodesLeaveNoProcess(t *testing.T) {
 			cmd := exec.Command(bin, args...)
 			cmd.Env = append(os.Environ(), mark, "NODE="+node)
 			r := runCmd(t, cmd)
-			if r.code != h.exit || !strings.Contains(r.stdout+r.stderr, h.says) {
+			exitOK := r.code == h.exit || h.exit == -1 && r.code >= 0 && r.code <= 2
+			if !exitOK || !strings.Contains(r.stdout+r.stderr, h.says) {
 				t.Errorf("exit %d (want %d), output does not say %q:\n%s%s", r.code, h.exit, h.says, r.stdout, r.stderr)
 			}
 			if left := withMark(mark, false); len(left) > 0 {

@@ -60,3 +60,11 @@ type Scheduler interface {
 type FinalFollower interface {
 	FollowFinal(op *history.Op) []*history.Op
 }
+
+// FailureRecorder is implemented by workloads whose error replies carry
+// more than a code and a text, as a transactional store's may list the
+// attempts it aborted. The driver calls RecordFailure with the error reply
+// before recording the operation (not for timeouts, which have no reply).
+type FailureRecorder interface {
+	RecordFailure(op *history.Op, resp maelstrom.Msg)
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/ddbbench/ddbbench/harness"
 	"github.com/ddbbench/ddbbench/nemesis"
 	"github.com/ddbbench/ddbbench/nodes/catalog"
+	"github.com/ddbbench/ddbbench/workloads/bank"
 )
 
 // Shell completion: cobra's `ddbbench completion bash|zsh|fish|powershell`
@@ -66,6 +67,8 @@ func workloadNames() []string {
 // are completed inside a comma-separated list.
 func nemesisNames() []string { return append([]string{"none"}, nemesis.Names()...) }
 
+func contentionLevels() []string { return bank.Levels }
+
 func groupNames() []string {
 	var out []string
 	for _, g := range catalog.Groups() {
@@ -92,9 +95,10 @@ func groupStrategyNames(cmd *cobra.Command) func() []string {
 // that take names.
 func registerCompletions(cmd *cobra.Command) {
 	for flag, f := range map[string]cobra.CompletionFunc{
-		"node":     completeNames(strategyNames),
-		"workload": completeNames(workloadNames),
-		"nemesis":  completeList(nemesisNames),
+		"node":       completeNames(strategyNames),
+		"workload":   completeNames(workloadNames),
+		"nemesis":    completeList(nemesisNames),
+		"contention": completeNames(contentionLevels),
 	} {
 		if cmd.Flags().Lookup(flag) != nil {
 			_ = cmd.RegisterFlagCompletionFunc(flag, f)

@@ -100,6 +100,7 @@ func (c *Cluster) Processes() []*Process { return c.procs }
 // LogCut is how much of one node's log was cut.
 type LogCut struct {
 	Node    string
+	Limit   int64 // the log's cap (Config.LogLimit, resolved)
 	Cut     int64 // bytes not kept
 	Written int64 // bytes written in all
 }
@@ -110,7 +111,7 @@ func (c *Cluster) LogsCut() []LogCut {
 	var cuts []LogCut
 	for _, p := range c.procs {
 		if cut, written := p.LogCut(); cut > 0 {
-			cuts = append(cuts, LogCut{Node: p.id, Cut: cut, Written: written})
+			cuts = append(cuts, LogCut{Node: p.id, Limit: p.log.limit, Cut: cut, Written: written})
 		}
 	}
 	return cuts

@@ -129,7 +129,7 @@ func TestFloodingStderrIsCutToTheLimit(t *testing.T) {
 		t.Fatalf("the log does not end with the node's end:\n%s", s[len(s)-200:])
 	}
 	cuts := r.c.LogsCut()
-	if len(cuts) != 1 || cuts[0].Node != "n0" || cuts[0].Cut < 19*limit || cuts[0].Written < cuts[0].Cut+int64(len(b))-300 {
+	if len(cuts) != 1 || cuts[0].Node != "n0" || cuts[0].Limit != limit || cuts[0].Cut < 19*limit || cuts[0].Written < cuts[0].Cut+int64(len(b))-300 {
 		t.Fatalf("LogsCut = %+v, log file %d bytes", cuts, len(b))
 	}
 	if !strings.Contains(s, fmt.Sprintf("=== ddbbench: %d bytes of this log were cut here", cuts[0].Cut)) {
