@@ -59,7 +59,9 @@ func TestHostileNodesLeaveNoProcess(t *testing.T) {
 		t.Run(fmt.Sprintf("%d %s", i, h.name), func(t *testing.T) {
 			t.Parallel()
 			mark := fmt.Sprintf("DDBBENCH_HOSTILE_TEST=%d-%d", os.Getpid(), i)
-			args := append([]string{"test", "-w", "echo", "--node-count", "2", "--time-limit", "1", "--store", t.TempDir(), "-q", "--init-timeout", "2m"}, h.flags...)
+			// Enough load that a second of it is never empty; a seed per run.
+			args := append([]string{"test", "-w", "echo", "--node-count", "2", "--time-limit", "1", "--rate", "50", "--seed", strconv.Itoa(i + 1),
+				"--store", t.TempDir(), "-q", "--init-timeout", "2m"}, h.flags...)
 			args = append(args, "--bin", "/bin/sh", "--", "-c", h.script)
 			cmd := exec.Command(bin, args...)
 			cmd.Env = append(os.Environ(), mark, "NODE="+node)
