@@ -52,7 +52,11 @@ func assemble(out *Outcome, check bool) *reports.Run {
 	}
 
 	verdicts := []checkers.Validity{}
-	checks := workloadSpecs[cfg.Workload].checkers(&cfg)
+	spec := workloadSpecs[cfg.Workload]
+	checks := spec.checkers(&cfg)
+	if spec.outcomeCheckers != nil {
+		checks = append(checks, spec.outcomeCheckers(out)...)
+	}
 	if a := cfg.Availability; a != nil {
 		checks = append(checks, stats.Availability(a.Fraction, a.Total))
 	}
@@ -75,5 +79,8 @@ func assemble(out *Outcome, check bool) *reports.Run {
 		verdicts = append(verdicts, checkers.Unknown)
 	}
 	r.Valid = checkers.Merge(verdicts...)
+	if spec.headline != nil && check {
+		spec.headline(r)
+	}
 	return run
 }

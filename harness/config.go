@@ -15,6 +15,7 @@ import (
 	"github.com/ddbbench/ddbbench/nemesis"
 	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/runtime/network"
+	"github.com/ddbbench/ddbbench/workloads/lock"
 	"github.com/ddbbench/ddbbench/workloads/register"
 )
 
@@ -49,6 +50,11 @@ type Config struct {
 
 	Register register.Config `json:"register"`
 	Topology string          `json:"topology,omitempty"` // broadcast: grid, line, tree2, tree3, tree4, total
+	// Lock shapes the lock workload. Its Fencing is what the run used:
+	// the user's choice (FencingChoice on or off) or, by default, whether
+	// the strategy hands out fencing tokens; its Patience is OpTimeout.
+	Lock          lock.Config `json:"lock"`
+	FencingChoice string      `json:"-"` // "", "on" or "off"
 
 	// Bin, when set, is the command (path and arguments) of a node binary
 	// speaking Maelstrom's protocol: the run uses real processes in real
@@ -82,6 +88,7 @@ func Defaults() Config {
 		Recovery:        10 * time.Second,
 		CheckTimeout:    5 * time.Minute,
 		Register:        register.DefaultConfig(),
+		Lock:            lock.DefaultConfig(),
 	}
 }
 
@@ -162,6 +169,15 @@ func (c *Config) Validate() error {
 	if err := c.Register.Validate(); err != nil {
 		return badf("%v", err)
 	}
+	switch c.FencingChoice {
+	case "", "auto":
+		c.Lock.Fencing = c.Strategy.Fencing
+	case "on", "off":
+		c.Lock.Fencing = c.FencingChoice == "on"
+	default:
+		return badf("--fencing must be auto, on or off, got %q", c.FencingChoice)
+	}
+	c.Lock.Patience = c.OpTimeout
 	if c.Concurrency == 0 {
 		c.Concurrency = 2 * c.NodeCount
 	}

@@ -130,6 +130,12 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 		s.AddService(name, factory)
 	}
 	spec := workloadSpecs[cfg.Workload]
+	if spec.services != nil {
+		extra := spec.services(&cfg)
+		for _, id := range sortedKeys(extra) {
+			s.AddService(id, extra[id])
+		}
+	}
 	workload := spec.build(&cfg)
 	driver := workloads.NewDriver(workload, workloads.DriverConfig{
 		Rate: cfg.Rate, OpTimeout: cfg.OpTimeout, Nodes: ids,
@@ -142,6 +148,12 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
 	}
 	nem.LeaderRoles = cfg.Strategy.TargetRoles
+	if spec.holderRole != "" {
+		for _, c := range driver.Clients() {
+			nem.Clients = append(nem.Clients, c.ID())
+		}
+		nem.HolderRole = spec.holderRole
+	}
 
 	stopWatch := watchInterrupt(ctx, s)
 	defer stopWatch()
@@ -258,6 +270,15 @@ func watchInterrupt(ctx context.Context, s *sim.Sim) (stop func()) {
 		}
 	}()
 	return func() { close(done) }
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 func activeKinds(faults []history.Fault, now time.Duration) []string {
