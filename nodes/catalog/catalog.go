@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ddbbench/ddbbench/nodes"
+	"github.com/ddbbench/ddbbench/nodes/locking/central"
 	"github.com/ddbbench/ddbbench/nodes/replication/chain"
 	"github.com/ddbbench/ddbbench/nodes/replication/local"
 	"github.com/ddbbench/ddbbench/nodes/replication/lww"
@@ -27,6 +28,7 @@ var strategies = []nodes.Strategy{
 	chain.Strategy(),
 	raft.Strategy(),
 	lww.Strategy(),
+	central.Strategy(),
 	{Name: "local", Group: "control", New: local.New, Expect: local.Expect,
 		Summary: "negative control: each node serves its own unreplicated copy (not linearizable)"},
 }
@@ -42,6 +44,8 @@ type Group struct {
 
 var groups = []Group{
 	{Name: "replication", Summary: "replicated registers: single copy, primary-backup, quorum, chain, Raft, last-writer-wins",
+		Nemeses: []string{"none", "partition", "kill", "pause", "packet", "clock"}},
+	{Name: "locking", Summary: "distributed lock services: primary site, primary copy, voting, leases, Redlock, a lock on Raft; mutual exclusion checked at a protected resource",
 		Nemeses: []string{"none", "partition", "kill", "pause", "packet", "clock"}},
 	{Name: "control", Summary: "negative controls that every checker must catch",
 		Nemeses: []string{"none"}},

@@ -1,0 +1,183 @@
+// Package locktable is the lock table the lock managers share, and the
+// lock workload's wire helpers. Strategies differ in where the table lives
+// and how it survives faults (one site, a site and its backup, a site per
+// lock, a Raft log); what granting and releasing a lock does is here once.
+//
+// The rules (docs/locking.md has them for people writing their own
+// services): a lock is granted to an owner when nobody holds it, or when
+// its holder's lease has run out on the manager's clock; asking again as
+// the holder gets the same grant; a release by the holder with its token
+// frees the lock, any other is refused. An owner that has released is
+// never granted again, and asking again to release gets the first answer:
+// at-most-once, as Birrell and Nelson's RPC server keeps, so that a
+// delayed or duplicated acquire cannot leave the lock held by a client
+// that has moved on, and the answers to two copies of a release cannot
+// disagree (the client hears whichever arrives first).
+package locktable
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/ddbbench/ddbbench/maelstrom"
+	"github.com/ddbbench/ddbbench/nodes"
+)
+
+// Entry is one lock's row. A lock nobody holds has Owner "".
+type Entry struct {
+	Owner string `json:"owner,omitempty"`
+	Token int64  `json:"token,omitempty"`
+	// Expires, for a lease, is when it runs out on the manager's clock;
+	// 0 for a lock held until released.
+	Expires time.Duration `json:"expires,omitempty"`
+	// Done are the owners that have released this lock, and whether their
+	// release freed it.
+	Done map[string]bool `json:"done,omitempty"`
+}
+
+// Held reports whether e holds the lock at now. The wire counts leases in
+// whole milliseconds, so a lease with less than one left has run out.
+func (e *Entry) Held(now time.Duration) bool {
+	return e.Owner != "" && (e.Expires == 0 || e.Expires-now >= time.Millisecond)
+}
+
+// Table is a lock table, in memory or mirrored in a node's durable store.
+// Tokens come from a counter that grows with every grant, so they are
+// fencing tokens; a strategy with tokens of its own (a log index) passes
+// them to Grant.
+type Table struct {
+	entries map[string]*Entry
+	last    int64       // the last token handed out by the counter
+	store   nodes.Store // nil: in memory only
+	loaded  bool
+}
+
+// New returns a table in memory.
+func New() *Table { return &Table{entries: map[string]*Entry{}} }
+
+// Durable returns a table mirrored in store: every change is written there
+// (the caller syncs before it answers), and a restarted node finds the
+// table as it was.
+func Durable(store nodes.Store) *Table {
+	t := New()
+	t.store = store
+	if b, ok := store.Get(counterKey); ok {
+		t.last, _ = strconv.ParseInt(string(b), 10, 64)
+	}
+	return t
+}
+
+const counterKey = "locktable/last-token"
+
+func entryKey(lock string) string { return "locktable/lock/" + lock }
+
+// Entry returns lock's row (a free one for a lock never seen).
+func (t *Table) Entry(lock string) *Entry {
+	if e := t.entries[lock]; e != nil {
+		return e
+	}
+	e := &Entry{}
+	if t.store != nil {
+		if b, ok := t.store.Get(entryKey(lock)); ok {
+			_ = json.Unmarshal(b, e) // written by save; unreadable means never acknowledged
+		}
+	}
+	t.entries[lock] = e
+	return e
+}
+
+func (t *Table) save(lock string, e *Entry) {
+	if t.store == nil {
+		return
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		panic("locktable: encoding an entry: " + err.Error())
+	}
+	t.store.Put(entryKey(lock), b)
+	t.store.Put(counterKey, strconv.AppendInt(nil, t.last, 10))
+}
+
+// NextToken hands out the counter's next token.
+func (t *Table) NextToken() int64 {
+	t.last++
+	return t.last
+}
+
+// Acquire grants lock to owner at now (the manager's clock), with a lease
+// of ttl (0: none), under the counter's next token. It returns the grant,
+// or a LockHeld error.
+func (t *Table) Acquire(lock, owner string, now, ttl time.Duration) (Grant, *maelstrom.RPCError) {
+	return t.Grant(lock, owner, now, ttl, 0)
+}
+
+// Grant is Acquire with the token to use for a new grant; 0 takes the
+// counter's next.
+func (t *Table) Grant(lock, owner string, now, ttl time.Duration, token int64) (Grant, *maelstrom.RPCError) {
+	e := t.Entry(lock)
+	_, done := e.Done[owner]
+	switch {
+	case done:
+		return Grant{}, maelstrom.NewRPCError(maelstrom.LockHeld, "this owner has already released the lock")
+	case e.Held(now) && e.Owner == owner:
+		return grantOf(e, now), nil // asked again: the same grant
+	case e.Held(now):
+		return Grant{}, maelstrom.NewRPCError(maelstrom.LockHeld, "held by "+e.Owner)
+	}
+	if token == 0 {
+		token = t.NextToken()
+	} else {
+		t.last = max(t.last, token)
+	}
+	e.Owner, e.Token, e.Expires = owner, token, 0
+	if ttl > 0 {
+		e.Expires = now + ttl
+	}
+	t.save(lock, e)
+	return grantOf(e, now), nil
+}
+
+// Release frees lock if owner holds it with token at now; otherwise it
+// refuses with NotLockHolder. Either way the owner is done with the lock,
+// and a repeated release gets the same answer.
+func (t *Table) Release(lock, owner string, token int64, now time.Duration) *maelstrom.RPCError {
+	e := t.Entry(lock)
+	freed, done := e.Done[owner]
+	if !done {
+		freed = e.Held(now) && e.Owner == owner && e.Token == token
+		if freed {
+			e.Owner, e.Token, e.Expires = "", 0, 0
+		}
+		if e.Done == nil {
+			e.Done = map[string]bool{}
+		}
+		e.Done[owner] = freed
+		t.save(lock, e)
+	}
+	if !freed {
+		return maelstrom.NewRPCError(maelstrom.NotLockHolder, "not held by "+owner+" with token "+strconv.FormatInt(token, 10))
+	}
+	return nil
+}
+
+// Grant is what an acquire got.
+type Grant struct {
+	Token int64
+	// Lease is how long the lease has left from the grant, 0 for a lock
+	// held until released.
+	Lease time.Duration
+}
+
+func grantOf(e *Entry, now time.Duration) Grant {
+	g := Grant{Token: e.Token}
+	if e.Expires != 0 {
+		g.Lease = e.Expires - now
+	}
+	return g
+}
+
+// Body is the grant as acquire_ok's body, naming the node that granted it.
+func (g Grant) Body(grantedBy string) maelstrom.AcquireOKBody {
+	return maelstrom.AcquireOKBody{Token: g.Token, ExpiresMS: g.Lease.Milliseconds(), GrantedBy: grantedBy}
+}
