@@ -77,7 +77,7 @@ func (s service) Check(h history.History) checkers.Result {
 		lock, owner string
 		token       int64
 	}
-	unanswered := map[release]int{} // release -> its op in pops
+	releases := map[release]int{} // a release -> its op in pops
 	for _, o := range ops {
 		lease, known := leases[o.Owner]
 		if !known {
@@ -87,16 +87,20 @@ func (s service) Check(h history.History) checkers.Result {
 		if !ok {
 			continue
 		}
-		if o.F == lockops.Release && o.Outcome == history.Info {
-			// Asking again to release changes nothing a first unanswered
-			// release did not: one op, from the earliest invocation, stands
-			// for them all, which keeps the search small.
+		if o.F == lockops.Release {
+			// A client asks again to release until it gets an answer, and
+			// asking again must get the first answer (at-most-once): the
+			// attempts are one release, from the first invocation to the
+			// answer.
 			key := release{o.Key, o.Owner, o.Token}
-			if i, seen := unanswered[key]; seen {
+			if i, seen := releases[key]; seen {
 				pops[i].Call = min(pops[i].Call, p.Call)
+				if p.Output.(Reply).Status != Indefinite && p.Return < pops[i].Return {
+					pops[i].Output, pops[i].Return, pops[i].Metadata = p.Output, p.Return, p.Metadata
+				}
 				continue
 			}
-			unanswered[key] = len(pops)
+			releases[key] = len(pops)
 		}
 		pops = append(pops, p)
 	}

@@ -123,3 +123,18 @@ func TestServiceManyUnansweredRequests(t *testing.T) {
 		t.Fatalf("want valid, got %v: %s", r.Valid, r.Summary)
 	}
 }
+
+// A release that got no answer, asked again until it did: one release,
+// from the first request to the answer, which may have taken effect
+// before others were granted the lock.
+func TestServiceReleaseAskedAgain(t *testing.T) {
+	h := hist(
+		grant("c6", "l0", "a1", 0, 10, 1, 0),
+		info(release("c6", "l0", "a1", 1, 20, 0)),
+		grant("c7", "l0", "a2", 300, 310, 2, 0), release("c7", "l0", "a2", 2, 320, 330),
+		info(release("c6", "l0", "a1", 1, 1100, 0)),
+		release("c6", "l0", "a1", 1, 2100, 2200))
+	if r := checkService(t, h, true); r.Valid != checkers.Valid {
+		t.Fatalf("want valid, got %v: %s %+v", r.Valid, r.Summary, r.Evidence)
+	}
+}
