@@ -14,9 +14,9 @@ import (
 	"github.com/ddbbench/ddbbench/checkers"
 	lockcheck "github.com/ddbbench/ddbbench/checkers/lock"
 	"github.com/ddbbench/ddbbench/harness"
-	"github.com/ddbbench/ddbbench/runtime/network"
 	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/reports"
+	"github.com/ddbbench/ddbbench/runtime/network"
 )
 
 // Nemeses are the suite's faults.
