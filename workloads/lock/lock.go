@@ -9,8 +9,8 @@
 // played as a sequence (workloads.Sequencer):
 //
 //  1. acquire {lock, client: owner, ttl_ms}; on a refusal (lock held) or a
-//     definite failure, back off for a random time and ask again until the
-//     client's patience runs out. A client that got no answer asks again
+//     definite failure, back off for a random, growing time and ask again
+//     until the client's patience runs out. A client that got no answer asks again
 //     under the same owner until it gets one: a service grants a repeated
 //     request to the owner that holds the lock, so this is how a client
 //     learns whether it got the lock, and no lock stays held by a client
@@ -106,6 +106,7 @@ type acquisition struct {
 	lease    bool          // the grant was a lease ...
 	deadline time.Duration // ... valid until this, on the client's clock
 	token    int64
+	tries    int // attempts so far, for the backoff
 }
 
 // New returns the workload; cfg must be valid.
@@ -227,9 +228,9 @@ func (w *Workload) Next(op *history.Op, clock workloads.ClientClock) workloads.S
 			return workloads.Step{Op: w.access(op, lockops.Read, owner, a, 0), Role: HolderRole}
 		case op.Outcome == history.Info:
 			// It may hold the lock: ask again as the same owner.
-			return workloads.Step{Op: w.retry(op, owner, a), After: w.backoff()}
+			return workloads.Step{Op: w.retry(op, owner, a), After: w.backoff(a)}
 		case time.Duration(op.Complete-a.arrival) < w.cfg.Patience:
-			return workloads.Step{Op: w.retry(op, owner, a), After: w.backoff()}
+			return workloads.Step{Op: w.retry(op, owner, a), After: w.backoff(a)}
 		}
 		return w.done(owner)
 	case lockops.Read:
@@ -244,7 +245,7 @@ func (w *Workload) Next(op *history.Op, clock workloads.ClientClock) workloads.S
 		if op.Outcome == history.OK {
 			return w.done(owner)
 		}
-		return workloads.Step{Op: w.releaseOp(op, owner, a), After: w.backoff()}
+		return workloads.Step{Op: w.releaseOp(op, owner, a), After: w.backoff(a)}
 	}
 	return w.done(owner)
 }
@@ -275,11 +276,13 @@ func (w *Workload) releaseOp(op *history.Op, owner string, a *acquisition) *hist
 	return &history.Op{F: lockops.Release, Key: op.Key, Value: lockops.ReleaseArgs{Owner: owner, Token: a.token}}
 }
 
-// backoff is a random wait before asking again: between one and three
-// critical sections' time (at least a millisecond), so that contenders
-// spread out.
-func (w *Workload) backoff() time.Duration {
-	base := max(w.cfg.Hold, time.Millisecond)
+// backoff is a random wait before asking again, so that contenders spread
+// out: between one and three critical sections' time (at least a
+// millisecond), doubling with each try up to sixteen times that, as
+// Ethernet's exponential backoff does.
+func (w *Workload) backoff(a *acquisition) time.Duration {
+	base := max(w.cfg.Hold, time.Millisecond) << min(a.tries, 4)
+	a.tries++
 	return base + time.Duration(w.rng.Int64N(int64(2*base)+1))
 }
 

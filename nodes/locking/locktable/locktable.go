@@ -31,9 +31,6 @@ type Entry struct {
 	// Expires, for a lease, is when it runs out on the manager's clock;
 	// 0 for a lock held until released.
 	Expires time.Duration `json:"expires,omitempty"`
-	// Done are the owners that have released this lock, and whether their
-	// release freed it.
-	Done map[string]bool `json:"done,omitempty"`
 }
 
 // Held reports whether e holds the lock at now. The wire counts leases in
@@ -48,13 +45,16 @@ func (e *Entry) Held(now time.Duration) bool {
 // them to Grant.
 type Table struct {
 	entries map[string]*Entry
-	last    int64       // the last token handed out by the counter
-	store   nodes.Store // nil: in memory only
-	loaded  bool
+	// done are, per lock, the owners that have released it and whether
+	// their release freed it. In the store each is a key of its own, so a
+	// release writes a few bytes however many came before.
+	done  map[string]map[string]bool
+	last  int64       // the last token handed out by the counter
+	store nodes.Store // nil: in memory only
 }
 
 // New returns a table in memory.
-func New() *Table { return &Table{entries: map[string]*Entry{}} }
+func New() *Table { return &Table{entries: map[string]*Entry{}, done: map[string]map[string]bool{}} }
 
 // Durable returns a table mirrored in store: every change is written there
 // (the caller syncs before it answers), and a restarted node finds the
@@ -70,7 +70,8 @@ func Durable(store nodes.Store) *Table {
 
 const counterKey = "locktable/last-token"
 
-func entryKey(lock string) string { return "locktable/lock/" + lock }
+func entryKey(lock string) string       { return "locktable/lock/" + lock }
+func doneKey(lock, owner string) string { return "locktable/done/" + lock + "/" + owner }
 
 // Entry returns lock's row (a free one for a lock never seen).
 func (t *Table) Entry(lock string) *Entry {
@@ -99,6 +100,26 @@ func (t *Table) save(lock string, e *Entry) {
 	t.store.Put(counterKey, strconv.AppendInt(nil, t.last, 10))
 }
 
+// released reports whether owner has released lock, and if so whether
+// the release freed it.
+func (t *Table) released(lock, owner string) (freed, done bool) {
+	if freed, done = t.done[lock][owner]; done || t.store == nil {
+		return freed, done
+	}
+	if b, ok := t.store.Get(doneKey(lock, owner)); ok {
+		freed, done = string(b) == "freed", true
+		t.markDone(lock, owner, freed)
+	}
+	return freed, done
+}
+
+func (t *Table) markDone(lock, owner string, freed bool) {
+	if t.done[lock] == nil {
+		t.done[lock] = map[string]bool{}
+	}
+	t.done[lock][owner] = freed
+}
+
 // NextToken hands out the counter's next token.
 func (t *Table) NextToken() int64 {
 	t.last++
@@ -116,7 +137,7 @@ func (t *Table) Acquire(lock, owner string, now, ttl time.Duration) (Grant, *mae
 // counter's next.
 func (t *Table) Grant(lock, owner string, now, ttl time.Duration, token int64) (Grant, *maelstrom.RPCError) {
 	e := t.Entry(lock)
-	_, done := e.Done[owner]
+	_, done := t.released(lock, owner)
 	switch {
 	case done:
 		return Grant{}, maelstrom.NewRPCError(maelstrom.LockHeld, "this owner has already released the lock")
@@ -143,17 +164,17 @@ func (t *Table) Grant(lock, owner string, now, ttl time.Duration, token int64) (
 // and a repeated release gets the same answer.
 func (t *Table) Release(lock, owner string, token int64, now time.Duration) *maelstrom.RPCError {
 	e := t.Entry(lock)
-	freed, done := e.Done[owner]
+	freed, done := t.released(lock, owner)
 	if !done {
 		freed = e.Held(now) && e.Owner == owner && e.Token == token
 		if freed {
 			e.Owner, e.Token, e.Expires = "", 0, 0
+			t.save(lock, e)
 		}
-		if e.Done == nil {
-			e.Done = map[string]bool{}
+		t.markDone(lock, owner, freed)
+		if t.store != nil {
+			t.store.Put(doneKey(lock, owner), []byte(map[bool]string{true: "freed", false: "refused"}[freed]))
 		}
-		e.Done[owner] = freed
-		t.save(lock, e)
 	}
 	if !freed {
 		return maelstrom.NewRPCError(maelstrom.NotLockHolder, "not held by "+owner+" with token "+strconv.FormatInt(token, 10))
