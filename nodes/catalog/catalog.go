@@ -7,6 +7,7 @@ import (
 
 	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/nodes/locking/central"
+	"github.com/ddbbench/ddbbench/nodes/locking/primarycopy"
 	"github.com/ddbbench/ddbbench/nodes/locking/voting"
 	"github.com/ddbbench/ddbbench/nodes/replication/chain"
 	"github.com/ddbbench/ddbbench/nodes/replication/local"
@@ -30,6 +31,7 @@ var strategies = []nodes.Strategy{
 	raft.Strategy(),
 	lww.Strategy(),
 	central.Strategy(),
+	primarycopy.Strategy(),
 	voting.Strategy(),
 	{Name: "local", Group: "control", New: local.New, Expect: local.Expect,
 		Summary: "negative control: each node serves its own unreplicated copy (not linearizable)"},

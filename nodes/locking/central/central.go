@@ -41,25 +41,36 @@ const Manager = "n0"
 // clients' own patience, so that they hear the outcome is unknown.
 const forwardTimeout = time.Second
 
-// Node is one node of primary site locking.
+// Node is one node of primary site locking, or of any scheme in which each
+// lock has one managing site and no backup (primary copy is the other).
 type Node struct {
-	env   nodes.Env
-	mux   *nodes.Mux
-	table *locktable.Table // n0 only
+	env       nodes.Env
+	mux       *nodes.Mux
+	managerOf func(lock string, nodeIDs []string) string
+	table     *locktable.Table // the locks this site manages
 }
 
-// New returns a node.
-func New() nodes.Node { return &Node{} }
+// New returns a node of primary site locking: n0 manages every lock.
+func New() nodes.Node {
+	return &Node{managerOf: func(string, []string) string { return Manager }}
+}
 
-// Init recovers n0's table from its store.
+// WithManager returns nodes in which managerOf names the site that
+// manages a lock: its table is there, synced before it answers, and the
+// other sites forward to it.
+func WithManager(managerOf func(lock string, nodeIDs []string) string) func() nodes.Node {
+	return func() nodes.Node { return &Node{managerOf: managerOf} }
+}
+
+// Init recovers the site's table from its store.
 func (n *Node) Init(env nodes.Env) {
 	n.env = env
 	n.mux = nodes.NewMux(env)
 	n.mux.Handle("acquire", n.acquire)
 	n.mux.Handle("release", n.release)
-	if env.ID() == Manager {
-		n.table = locktable.Durable(env.Store())
-		env.SetRole("manager")
+	n.table = locktable.Durable(env.Store())
+	if n.managerOf("", env.NodeIDs()) == env.ID() {
+		env.SetRole("manager") // primary site locking: the one site that manages
 	}
 }
 
@@ -71,16 +82,16 @@ func (n *Node) acquire(req maelstrom.Msg) {
 	if !ok {
 		return
 	}
-	if n.table == nil {
-		n.forward(req, "acquire", b)
+	if m := n.managerOf(b.Lock, n.env.NodeIDs()); m != n.env.ID() {
+		n.forward(m, req, "acquire", b)
 		return
 	}
-	// The lock table is the primary site's: leases are not its business,
-	// so ttl_ms is ignored and locks are held until released.
+	// Leases are not the textbook lock manager's business: ttl_ms is
+	// ignored and locks are held until released.
 	g, err := n.table.Acquire(b.Lock, b.Client, n.env.Now(), 0)
 	n.env.Store().Sync() // the grant is durable before anyone hears of it
 	n.env.Logf("acquire %s by %s (from %s): token %d %v", b.Lock, b.Client, req.Src, g.Token, err)
-	locktable.ReplyAcquire(n.env, req, g, err, Manager)
+	locktable.ReplyAcquire(n.env, req, g, err, n.env.ID())
 }
 
 func (n *Node) release(req maelstrom.Msg) {
@@ -88,8 +99,8 @@ func (n *Node) release(req maelstrom.Msg) {
 	if !ok {
 		return
 	}
-	if n.table == nil {
-		n.forward(req, "release", b)
+	if m := n.managerOf(b.Lock, n.env.NodeIDs()); m != n.env.ID() {
+		n.forward(m, req, "release", b)
 		return
 	}
 	err := n.table.Release(b.Lock, b.Client, b.Token, n.env.Now())
@@ -98,9 +109,10 @@ func (n *Node) release(req maelstrom.Msg) {
 	locktable.ReplyRelease(n.env, req, err)
 }
 
-// forward sends a request to the primary site and relays its answer.
-func (n *Node) forward(req maelstrom.Msg, typ string, body any) {
-	n.env.RPC(Manager, typ, body, forwardTimeout, func(resp maelstrom.Msg, err error) {
+// forward sends a request to the lock's managing site and relays its
+// answer.
+func (n *Node) forward(manager string, req maelstrom.Msg, typ string, body any) {
+	n.env.RPC(manager, typ, body, forwardTimeout, func(resp maelstrom.Msg, err error) {
 		locktable.Relay(n.env, req, resp, err)
 	})
 }
