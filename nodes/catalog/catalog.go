@@ -7,6 +7,7 @@ import (
 
 	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/nodes/locking/central"
+	"github.com/ddbbench/ddbbench/nodes/locking/centralbackup"
 	"github.com/ddbbench/ddbbench/nodes/locking/primarycopy"
 	"github.com/ddbbench/ddbbench/nodes/locking/voting"
 	"github.com/ddbbench/ddbbench/nodes/replication/chain"
@@ -31,6 +32,7 @@ var strategies = []nodes.Strategy{
 	raft.Strategy(),
 	lww.Strategy(),
 	central.Strategy(),
+	centralbackup.Strategy(),
 	primarycopy.Strategy(),
 	voting.Strategy(),
 	{Name: "local", Group: "control", New: local.New, Expect: local.Expect,

@@ -18,6 +18,7 @@ package locktable
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ddbbench/ddbbench/maelstrom"
@@ -51,10 +52,16 @@ type Table struct {
 	done  map[string]map[string]bool
 	last  int64       // the last token handed out by the counter
 	store nodes.Store // nil: in memory only
+	// locks are the names of every lock the table has a row for, in the
+	// order first written: a copy of the table must include them all.
+	locks []string
+	known map[string]bool
 }
 
 // New returns a table in memory.
-func New() *Table { return &Table{entries: map[string]*Entry{}, done: map[string]map[string]bool{}} }
+func New() *Table {
+	return &Table{entries: map[string]*Entry{}, done: map[string]map[string]bool{}, known: map[string]bool{}}
+}
 
 // Durable returns a table mirrored in store: every change is written there
 // (the caller syncs before it answers), and a restarted node finds the
@@ -65,10 +72,19 @@ func Durable(store nodes.Store) *Table {
 	if b, ok := store.Get(counterKey); ok {
 		t.last, _ = strconv.ParseInt(string(b), 10, 64)
 	}
+	if b, ok := store.Get(indexKey); ok && len(b) > 0 {
+		for _, lock := range strings.Split(string(b), "\n") {
+			t.known[lock] = true
+			t.locks = append(t.locks, lock)
+		}
+	}
 	return t
 }
 
-const counterKey = "locktable/last-token"
+const (
+	counterKey = "locktable/last-token"
+	indexKey   = "locktable/locks" // the lock names, one a line
+)
 
 func entryKey(lock string) string       { return "locktable/lock/" + lock }
 func doneKey(lock, owner string) string { return "locktable/done/" + lock + "/" + owner }
@@ -89,6 +105,13 @@ func (t *Table) Entry(lock string) *Entry {
 }
 
 func (t *Table) save(lock string, e *Entry) {
+	if !t.known[lock] {
+		t.known[lock] = true
+		t.locks = append(t.locks, lock)
+		if t.store != nil {
+			t.store.Put(indexKey, []byte(strings.Join(t.locks, "\n")))
+		}
+	}
 	if t.store == nil {
 		return
 	}
@@ -97,7 +120,13 @@ func (t *Table) save(lock string, e *Entry) {
 		panic("locktable: encoding an entry: " + err.Error())
 	}
 	t.store.Put(entryKey(lock), b)
-	t.store.Put(counterKey, strconv.AppendInt(nil, t.last, 10))
+	t.saveCounter()
+}
+
+func (t *Table) saveCounter() {
+	if t.store != nil {
+		t.store.Put(counterKey, strconv.AppendInt(nil, t.last, 10))
+	}
 }
 
 // released reports whether owner has released lock, and if so whether
@@ -171,10 +200,7 @@ func (t *Table) Release(lock, owner string, token int64, now time.Duration) *mae
 			e.Owner, e.Token, e.Expires = "", 0, 0
 			t.save(lock, e)
 		}
-		t.markDone(lock, owner, freed)
-		if t.store != nil {
-			t.store.Put(doneKey(lock, owner), []byte(map[bool]string{true: "freed", false: "refused"}[freed]))
-		}
+		t.setDone(lock, owner, freed)
 	}
 	if !freed {
 		return maelstrom.NewRPCError(maelstrom.NotLockHolder, "not held by "+owner+" with token "+strconv.FormatInt(token, 10))

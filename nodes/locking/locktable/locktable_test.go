@@ -104,3 +104,45 @@ func TestDurableTableSurvivesRestart(t *testing.T) {
 		t.Fatalf("l0 after restart: %+v %v, want token 4 (the counter survives)", g, err)
 	}
 }
+
+// A backup that applies a primary's changes, or installs a copy of its
+// table, answers every later request as the primary would.
+func TestCopiesAnswerAsTheOriginal(t *testing.T) {
+	primary := Durable(memStore{})
+	mirror := New()
+	ops := []struct {
+		acquire     bool
+		lock, owner string
+		token       int64
+	}{
+		{true, "l0", "a1", 0}, {true, "l1", "a2", 0}, {true, "l0", "a3", 0},
+		{false, "l0", "a1", 1}, {false, "l1", "a9", 5}, {true, "l0", "a3", 0},
+	}
+	for _, op := range ops {
+		if op.acquire {
+			primary.Acquire(op.lock, op.owner, 0, 0)
+		} else {
+			primary.Release(op.lock, op.owner, op.token, 0)
+		}
+		mirror.Apply(primary.ChangeOf(op.lock, op.owner))
+	}
+	copyStore := memStore{}
+	copied := Durable(copyStore)
+	copied.Acquire("l7", "stale", 0, 0) // a row the copy must clear
+	copied.Install(primary.Snapshot())
+	restarted := Durable(copyStore)
+	for _, table := range []*Table{mirror, copied, restarted} {
+		if _, err := table.Acquire("l0", "a4", 0, 0); code(err) != maelstrom.LockHeld {
+			t.Fatalf("l0 is a3's: %v", err)
+		}
+		if _, err := table.Acquire("l0", "a1", 0, 0); code(err) != maelstrom.LockHeld {
+			t.Fatalf("a1 released l0: %v", err)
+		}
+		if err := table.Release("l1", "a9", 5, 0); code(err) != maelstrom.NotLockHolder {
+			t.Fatalf("a9's repeated release: %v", err)
+		}
+		if g, err := table.Acquire("l7", "a5", 0, 0); err != nil || g.Token != 4 {
+			t.Fatalf("l7: %+v %v, want free and token 4 after the three grants", g, err)
+		}
+	}
+}
