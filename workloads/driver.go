@@ -289,19 +289,20 @@ func (c *Client) finish(op *history.Op, outcome history.Outcome, err *history.Er
 	d.checkFinalDone()
 }
 
-// step carries on with a sequence: the client reports its role and, unless
-// the sequence is over, invokes the next operation after working for
+// step carries on with a sequence: unless it is over, the client works for
 // step.After on its own timer (at least Turnaround, as between any two of
-// a client's operations).
+// a client's operations), reporting step.Role meanwhile, then invokes the
+// next operation.
 func (c *Client) step(step Step) {
 	d := c.driver
-	c.env.SetRole(step.Role)
 	if step.Op == nil {
 		return
 	}
+	c.env.SetRole(step.Role)
 	c.stepping = true
 	d.stepping++
 	c.env.SetTimer(max(step.After, Turnaround), func() {
+		c.env.SetRole("")
 		c.stepping = false
 		d.stepping--
 		if d.abandoned {

@@ -87,8 +87,8 @@ type Step struct {
 	// After is how long the client works before invoking Op. It waits on
 	// its own timer, so a paused client does not get on with it.
 	After time.Duration
-	// Role is what the client is from now on ("holder" for a lock
-	// holder), reported as a node reports its role, so that faults can aim
-	// at it; "" for nothing in particular.
+	// Role is what the client is while it works towards Op ("holder" for
+	// a lock holder at work), reported as a node reports its role, so that
+	// faults can aim at it; cleared when it invokes Op.
 	Role string
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/nodes/locking/central"
 	"github.com/ddbbench/ddbbench/nodes/locking/centralbackup"
+	"github.com/ddbbench/ddbbench/nodes/locking/lease"
 	"github.com/ddbbench/ddbbench/nodes/locking/primarycopy"
 	"github.com/ddbbench/ddbbench/nodes/locking/voting"
 	"github.com/ddbbench/ddbbench/nodes/replication/chain"
@@ -35,6 +36,8 @@ var strategies = []nodes.Strategy{
 	centralbackup.Strategy(),
 	primarycopy.Strategy(),
 	voting.Strategy(),
+	lease.Strategy(),
+	lease.FencedStrategy(),
 	{Name: "local", Group: "control", New: local.New, Expect: local.Expect,
 		Summary: "negative control: each node serves its own unreplicated copy (not linearizable)"},
 }

@@ -24,10 +24,10 @@
 //     the rest; a fenced resource refusing an access ends it too.
 //  3. release {lock, client, token}, asked again until a definite answer.
 //
-// A client reports the role "holder" (HolderRole) while it is in its
-// critical section, so that the pause nemesis can strike a holder there:
-// between its last lease check and its write, where Kleppmann's and DDIA's
-// process pauses strike.
+// A client reports the role "holder" (HolderRole) while it works under its
+// lock, from its last lease check to sending its write, so that the pause
+// nemesis can strike a holder there: where Kleppmann's and DDIA's process
+// pauses strike.
 package lock
 
 import (
@@ -41,7 +41,7 @@ import (
 	"github.com/ddbbench/ddbbench/workloads"
 )
 
-// HolderRole is the role a client reports during its critical section.
+// HolderRole is the role a client reports while it works under its lock.
 const HolderRole = "holder"
 
 // Config shapes the load.
@@ -69,9 +69,9 @@ type Config struct {
 }
 
 // DefaultConfig is two locks at a time, 40 acquisitions each, a 10 ms
-// critical section, 1 s leases.
+// critical section, leases of 200 ms (twenty critical sections).
 func DefaultConfig() Config {
-	return Config{Locks: 2, PerLockLimit: 40, Hold: 10 * time.Millisecond, TTL: time.Second, Patience: 5 * time.Second}
+	return Config{Locks: 2, PerLockLimit: 40, Hold: 10 * time.Millisecond, TTL: 200 * time.Millisecond, Patience: 5 * time.Second}
 }
 
 // Validate reports a config that cannot generate load.
@@ -225,7 +225,7 @@ func (w *Workload) Next(op *history.Op, clock workloads.ClientClock) workloads.S
 			if !w.valid(a, clock) {
 				return w.release(op, owner, a)
 			}
-			return workloads.Step{Op: w.access(op, lockops.Read, owner, a, 0), Role: HolderRole}
+			return workloads.Step{Op: w.access(op, lockops.Read, owner, a, 0)}
 		case op.Outcome == history.Info:
 			// It may hold the lock: ask again as the same owner.
 			return workloads.Step{Op: w.retry(op, owner, a), After: w.backoff(a)}

@@ -52,6 +52,8 @@ type Table struct {
 	done  map[string]map[string]bool
 	last  int64       // the last token handed out by the counter
 	store nodes.Store // nil: in memory only
+	// counter, when set without store, keeps only the token counter.
+	counter nodes.Store
 	// locks are the names of every lock the table has a row for, in the
 	// order first written: a copy of the table must include them all.
 	locks []string
@@ -78,6 +80,18 @@ func Durable(store nodes.Store) *Table {
 			t.locks = append(t.locks, lock)
 		}
 	}
+	return t
+}
+
+// DurableCounter returns a table whose rows live in memory and whose token
+// counter is mirrored in store, for a lease server: its leases die with it
+// (it waits them out after a restart), but its tokens must keep growing.
+func DurableCounter(store nodes.Store) *Table {
+	t := New()
+	if b, ok := store.Get(counterKey); ok {
+		t.last, _ = strconv.ParseInt(string(b), 10, 64)
+	}
+	t.counter = store
 	return t
 }
 
@@ -113,6 +127,7 @@ func (t *Table) save(lock string, e *Entry) {
 		}
 	}
 	if t.store == nil {
+		t.saveCounter()
 		return
 	}
 	b, err := json.Marshal(e)
@@ -124,8 +139,11 @@ func (t *Table) save(lock string, e *Entry) {
 }
 
 func (t *Table) saveCounter() {
-	if t.store != nil {
+	switch {
+	case t.store != nil:
 		t.store.Put(counterKey, strconv.AppendInt(nil, t.last, 10))
+	case t.counter != nil:
+		t.counter.Put(counterKey, strconv.AppendInt(nil, t.last, 10))
 	}
 }
 
