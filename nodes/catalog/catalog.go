@@ -10,6 +10,7 @@ import (
 	"github.com/ddbbench/ddbbench/nodes/locking/centralbackup"
 	"github.com/ddbbench/ddbbench/nodes/locking/lease"
 	"github.com/ddbbench/ddbbench/nodes/locking/primarycopy"
+	"github.com/ddbbench/ddbbench/nodes/locking/redlock"
 	"github.com/ddbbench/ddbbench/nodes/locking/voting"
 	"github.com/ddbbench/ddbbench/nodes/replication/chain"
 	"github.com/ddbbench/ddbbench/nodes/replication/local"
@@ -38,6 +39,7 @@ var strategies = []nodes.Strategy{
 	voting.Strategy(),
 	lease.Strategy(),
 	lease.FencedStrategy(),
+	redlock.Strategy(),
 	{Name: "local", Group: "control", New: local.New, Expect: local.Expect,
 		Summary: "negative control: each node serves its own unreplicated copy (not linearizable)"},
 }

@@ -68,10 +68,10 @@ type Config struct {
 	Patience time.Duration `json:"patience"`
 }
 
-// DefaultConfig is two locks at a time, 40 acquisitions each, a 10 ms
+// DefaultConfig is four locks at a time, 40 acquisitions each, a 10 ms
 // critical section, leases of 200 ms (twenty critical sections).
 func DefaultConfig() Config {
-	return Config{Locks: 2, PerLockLimit: 40, Hold: 10 * time.Millisecond, TTL: 200 * time.Millisecond, Patience: 5 * time.Second}
+	return Config{Locks: 4, PerLockLimit: 40, Hold: 10 * time.Millisecond, TTL: 200 * time.Millisecond, Patience: 5 * time.Second}
 }
 
 // Validate reports a config that cannot generate load.

@@ -332,6 +332,7 @@ func (n *Node) handleCopy(req maelstrom.Msg) {
 		n.env.ReplyError(req, maelstrom.TemporarilyUnavailable, "managing, not a backup")
 		return
 	}
+	n.missed[req.Src] = 0 // a manager's copy is as good as its heartbeat
 	n.table.Install(b.Table)
 	n.version, n.inSync = b.Version, true
 	n.env.Store().Sync()
@@ -346,6 +347,9 @@ func (n *Node) handleMirror(req maelstrom.Msg) {
 	if err != nil {
 		n.env.ReplyError(req, maelstrom.MalformedRequest, err.Error())
 		return
+	}
+	if !n.acting {
+		n.missed[req.Src] = 0 // a manager's change is as good as its heartbeat
 	}
 	switch {
 	case n.acting || !n.inSync:
@@ -387,6 +391,7 @@ func sortedVersions(m map[int64]heldMirror) []int64 {
 }
 
 func (n *Node) handleFailback(req maelstrom.Msg) {
+	n.missed[req.Src] = 0 // heard from: the primary is back
 	if !n.acting {
 		n.env.Reply(req, "cb_failback_ok", failbackOKBody{})
 		return
