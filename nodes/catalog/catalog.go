@@ -10,6 +10,7 @@ import (
 	"github.com/ddbbench/ddbbench/nodes/locking/centralbackup"
 	"github.com/ddbbench/ddbbench/nodes/locking/lease"
 	"github.com/ddbbench/ddbbench/nodes/locking/primarycopy"
+	"github.com/ddbbench/ddbbench/nodes/locking/raftlock"
 	"github.com/ddbbench/ddbbench/nodes/locking/redlock"
 	"github.com/ddbbench/ddbbench/nodes/locking/voting"
 	"github.com/ddbbench/ddbbench/nodes/replication/chain"
@@ -40,6 +41,7 @@ var strategies = []nodes.Strategy{
 	lease.Strategy(),
 	lease.FencedStrategy(),
 	redlock.Strategy(),
+	raftlock.Strategy(),
 	{Name: "local", Group: "control", New: local.New, Expect: local.Expect,
 		Summary: "negative control: each node serves its own unreplicated copy (not linearizable)"},
 }
