@@ -53,13 +53,19 @@ type Group struct {
 	// Nemeses are the faults the group's suite runs by default; "none" is
 	// the fault-free baseline.
 	Nemeses []string
+	// Rate is the suite's default load for the group, operations a second
+	// (0: the suite's own default).
+	Rate float64
 }
 
 var groups = []Group{
 	{Name: "replication", Summary: "replicated registers: single copy, primary-backup, quorum, chain, Raft, last-writer-wins",
 		Nemeses: []string{"none", "partition", "kill", "pause", "packet", "clock"}},
+	// Locking runs 50 acquisitions a second: with four locks in use and a
+	// critical section that reaches the resource across the network, that
+	// keeps the locks contended without saturating them.
 	{Name: "locking", Summary: "distributed lock services: primary site, primary copy, voting, leases, Redlock, a lock on Raft; mutual exclusion checked at a protected resource",
-		Nemeses: []string{"none", "partition", "kill", "pause", "packet", "clock"}},
+		Nemeses: []string{"none", "partition", "kill", "pause", "packet", "clock"}, Rate: 50},
 	{Name: "control", Summary: "negative controls that every checker must catch",
 		Nemeses: []string{"none"}},
 }
