@@ -4,9 +4,8 @@
 // Source: Elmasri & Navathe, Fundamentals of Database Systems (7th ed.,
 // 2016), ch. 23, "Primary Site Technique"; Özsu & Valduriez, Principles of
 // Distributed Database Systems (3rd ed., 2011), §11.3.1, "Centralized
-// 2PL". "A single primary site is designated to be the coordinator site for
-// all database items. Hence, all locks are kept at that site, and all
-// requests for locking or unlocking are sent there."
+// 2PL": one site is the coordinator for every item, so every lock is kept
+// there and every request to lock or unlock is sent there.
 //
 // Node n0 is the primary site: it keeps the lock table (locktable) in its
 // durable store and syncs it before it answers, so a restarted n0 has

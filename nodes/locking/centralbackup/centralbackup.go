@@ -3,13 +3,11 @@
 // change, and n1 takes over when it stops hearing from n0.
 //
 // Source: Elmasri & Navathe, Fundamentals of Database Systems (7th ed.,
-// 2016), ch. 23, "Primary Site with Backup Site": "all locking information
-// is maintained at both the primary and the backup sites. In case of
-// primary site failure, the backup site takes over as the primary site,
-// and a new backup site is chosen. ... it slows down the process of
-// acquiring locks, because all lock requests and granting of locks must be
-// recorded at both the primary and the backup sites before a response is
-// sent to the requesting transaction."
+// 2016), ch. 23, "Primary Site with Backup Site". In their description the
+// locking information is kept at both the primary and the backup site; when
+// the primary fails the backup takes over and a new backup is chosen; and
+// acquiring a lock is slower, since every request and grant is recorded at
+// both sites before the requester gets an answer.
 //
 // What the sites do:
 //
@@ -17,8 +15,9 @@
 //     durable at each site. For each acquire or release it changes its
 //     table, sends the change to its backup and answers once the backup
 //     has acknowledged it. Changes are numbered; a backup applies only the
-//     next one, and asks for a copy of the whole table ("the lock status
-//     information is copied") when one is missing or it has restarted.
+//     next one, and asks for a copy of the whole table (the textbook's
+//     copying of the lock status to a new backup) when one is missing or
+//     it has restarted.
 //   - The acting manager sends a heartbeat to every site every 50 ms; the
 //     other sites forward requests to the acting manager they heard from
 //     last, n0 when several claim it.

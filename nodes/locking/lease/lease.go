@@ -6,8 +6,8 @@
 //
 // Sources: Cary G. Gray and David R. Cheriton, "Leases: An Efficient
 // Fault-Tolerant Mechanism for Distributed File Cache Consistency", SOSP
-// 1989 (leases, and their dependence on bounded clock drift: "leases
-// require that clocks have a known bounded drift"); Mike Burrows, "The
+// 1989 (leases, and their dependence on clocks whose drift is bounded);
+// Mike Burrows, "The
 // Chubby lock service for loosely-coupled distributed systems", OSDI 2006
 // (§2.4 sequencers; a new master waits out the lease timeout before it
 // grants); Martin Kleppmann, "How to do distributed locking", 2016, and

@@ -2,9 +2,9 @@ package locktable
 
 import "slices"
 
-// Snapshot is a whole table, for a site that takes a copy of another's
-// ("the lock status information is copied to that site", as Elmasri &
-// Navathe put it for a new backup site).
+// Snapshot is a whole table, for a site that takes a copy of another's, as
+// a new backup site gets the lock status in Elmasri & Navathe's primary
+// site with backup site.
 type Snapshot struct {
 	Entries map[string]Entry           `json:"entries"`
 	Done    map[string]map[string]bool `json:"done,omitempty"`

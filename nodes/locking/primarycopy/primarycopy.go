@@ -3,12 +3,10 @@
 // spread over the sites instead of kept at one.
 //
 // Source: Elmasri & Navathe, Fundamentals of Database Systems (7th ed.,
-// 2016), ch. 23, "Primary Copy Technique": "this method attempts to
-// distribute the load of lock coordination among various sites by having
-// distinguished copies of different data items stored at different sites.
-// Failure of one site affects any transactions that are accessing locks on
-// items whose primary copies reside at that site, but other transactions
-// are not affected." Stonebraker's distributed INGRES used primary copies
+// 2016), ch. 23, "Primary Copy Technique": the load of lock coordination
+// is spread by keeping the distinguished copies of different items at
+// different sites, so that a site's failure affects only the locks whose
+// primary copies it holds. Stonebraker's distributed INGRES used primary copies
 // the same way (Stonebraker, "Concurrency Control and Consistency of
 // Multiple Copies of Data in Distributed INGRES", IEEE TSE 5(3), 1979).
 //

@@ -27,8 +27,8 @@
 //     value (Redis's compare-and-delete script).
 //
 // Each attempt sets a value of its own, the owner's name and a random
-// number ("a random value unique across all clients and all lock
-// requests"), so that a late unlock of a failed attempt cannot delete the
+// number (the algorithm asks for a value unique across all clients and all
+// lock requests), so that a late unlock of a failed attempt cannot delete the
 // key a later attempt set; an owner that asks again after a granted
 // attempt, not having heard of it, gets the same value and grant. The
 // token is the random number: it names the grant but does not grow, so
@@ -43,8 +43,8 @@
 // holder paused past its validity while others acquire the lock (unsafe
 // under pause), and an instance whose clock jumps forward and expires its
 // key early, handing a majority to a second client (unsafe under clock).
-// Sanfilippo's reply accepts the clock assumption ("bounded drift", with
-// clocks stepped gradually rather than jumped) and argues that checking
+// Sanfilippo's reply accepts the clock assumption (bounded drift, with
+// clocks slewed gradually rather than stepped) and argues that checking
 // the time after acquiring covers delays before the grant; it does not
 // cover a pause after the check, which is what the pause runs show.
 // Partitions, crashes (with delayed restarts) and lost or late messages

@@ -5,13 +5,11 @@
 // Source: Robert H. Thomas, "A Majority Consensus Approach to Concurrency
 // Control for Multiple Copy Databases", ACM TODS 4(2), 1979; Elmasri &
 // Navathe, Fundamentals of Database Systems (7th ed., 2016), ch. 23,
-// "Distributed Concurrency Control Based on Voting": "a lock request is
-// sent to all sites that include a copy of the data item. Each copy
-// maintains its own lock and can grant or deny the request. If a
-// transaction that requests a lock is granted that lock by a majority of
-// the copies, it holds the lock. ... If a transaction does not receive a
-// majority of votes granting it a lock within a certain time-out period,
-// it cancels its request and informs all sites of the cancellation."
+// "Distributed Concurrency Control Based on Voting": a lock request goes to
+// every site with a copy of the item; each copy keeps its own lock and
+// grants or denies; a requester granted the lock by a majority of the
+// copies holds it (and tells every copy so), and one that gets no majority
+// within a time-out cancels its request at every site.
 //
 // The node a client talks to acts for it (the coordinator):
 //
