@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -132,7 +133,7 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 	spec := workloadSpecs[cfg.Workload]
 	if spec.services != nil {
 		extra := spec.services(&cfg)
-		for _, id := range sortedKeys(extra) {
+		for _, id := range slices.Sorted(maps.Keys(extra)) {
 			s.AddService(id, extra[id])
 		}
 	}
@@ -270,15 +271,6 @@ func watchInterrupt(ctx context.Context, s *sim.Sim) (stop func()) {
 		}
 	}()
 	return func() { close(done) }
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func activeKinds(faults []history.Fault, now time.Duration) []string {

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"time"
 
 	"github.com/anishathalye/porcupine"
 
 	"github.com/ddbbench/ddbbench/checkers"
+	"github.com/ddbbench/ddbbench/checkers/linearizable"
 	"github.com/ddbbench/ddbbench/history"
 	"github.com/ddbbench/ddbbench/history/lockops"
 )
@@ -123,7 +123,7 @@ func (s service) Check(h history.History) checkers.Result {
 		res.Summary = fmt.Sprintf("unknown: the lock service check of %d operations on %d locks timed out after %s", len(pops), len(parts), s.opts.Timeout)
 		return res
 	}
-	p, ok := s.smallestFailing(pm, parts, info.PartialLinearizations(), passed)
+	p, ok := linearizable.SmallestFailing(pm, parts, info.PartialLinearizations(), s.opts.Timeout, passed)
 	if !ok {
 		res.Valid, res.Summary = checkers.Unknown, "unknown: Porcupine reported a violation but no lock failed"
 		return res
@@ -170,37 +170,8 @@ func porcupineOp(o lockops.Op, lease bool) (porcupine.Operation, bool) {
 	return porcupine.Operation{ClientId: o.Process, Input: call, Call: o.Invoke, Output: reply, Return: ret, Metadata: o.Op}, true
 }
 
-// smallestFailing is the failing lock with the fewest operations; when the
-// deadline passed, interrupted partitions look failed too, so candidates
-// are checked again alone until one fails outright.
-func (s service) smallestFailing(pm porcupine.Model, parts [][]porcupine.Operation, partials [][][]int, passed bool) (int, bool) {
-	var failing []int
-	for p, part := range parts {
-		if !slices.ContainsFunc(partials[p], func(seq []int) bool { return len(seq) == len(part) }) {
-			failing = append(failing, p)
-		}
-	}
-	if len(failing) == 0 {
-		return 0, false
-	}
-	sort.SliceStable(failing, func(i, j int) bool { return len(parts[failing[i]]) < len(parts[failing[j]]) })
-	if passed {
-		for _, p := range failing {
-			if porcupine.CheckOperationsTimeout(pm, parts[p], s.opts.Timeout) == porcupine.Illegal {
-				return p, true
-			}
-		}
-	}
-	return failing[0], true
-}
-
 func serviceViolation(m mutexModel, part []porcupine.Operation, partials [][]int) ServiceViolation {
-	var best []int
-	for _, seq := range partials {
-		if len(seq) > len(best) || len(seq) == len(best) && slices.Compare(seq, best) < 0 {
-			best = seq
-		}
-	}
+	best := linearizable.Longest(partials)
 	state := State{}
 	in := make([]bool, len(part))
 	for _, id := range best {

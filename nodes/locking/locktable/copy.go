@@ -1,6 +1,9 @@
 package locktable
 
-import "slices"
+import (
+	"maps"
+	"slices"
+)
 
 // Snapshot is a whole table, for a site that takes a copy of another's, as
 // a new backup site gets the lock status in Elmasri & Navathe's primary
@@ -35,11 +38,11 @@ func (t *Table) Install(s Snapshot) {
 			t.setEntry(lock, Entry{})
 		}
 	}
-	for _, lock := range sortedKeys(s.Entries) {
+	for _, lock := range slices.Sorted(maps.Keys(s.Entries)) {
 		t.setEntry(lock, s.Entries[lock])
 	}
-	for _, lock := range sortedKeys(s.Done) {
-		for _, owner := range sortedKeys(s.Done[lock]) {
+	for _, lock := range slices.Sorted(maps.Keys(s.Done)) {
+		for _, owner := range slices.Sorted(maps.Keys(s.Done[lock])) {
 			t.setDone(lock, owner, s.Done[lock][owner])
 		}
 	}
@@ -89,13 +92,4 @@ func (t *Table) setDone(lock, owner string, freed bool) {
 	if t.store != nil {
 		t.store.Put(doneKey(lock, owner), []byte(map[bool]string{true: "freed", false: "refused"}[freed]))
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
