@@ -1,16 +1,21 @@
 package harness
 
 import (
+	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/ddbbench/ddbbench/checkers"
 	"github.com/ddbbench/ddbbench/checkers/linearizable"
 	lockcheck "github.com/ddbbench/ddbbench/checkers/lock"
+	"github.com/ddbbench/ddbbench/history"
+	"github.com/ddbbench/ddbbench/history/txn"
 	"github.com/ddbbench/ddbbench/maelstrom"
 	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/reports"
 	"github.com/ddbbench/ddbbench/runtime/services"
 	"github.com/ddbbench/ddbbench/workloads"
+	"github.com/ddbbench/ddbbench/workloads/bank"
 	"github.com/ddbbench/ddbbench/workloads/broadcast"
 	"github.com/ddbbench/ddbbench/workloads/echo"
 	"github.com/ddbbench/ddbbench/workloads/gcounter"
@@ -19,6 +24,7 @@ import (
 	"github.com/ddbbench/ddbbench/workloads/lock"
 	"github.com/ddbbench/ddbbench/workloads/pncounter"
 	"github.com/ddbbench/ddbbench/workloads/register"
+	"github.com/ddbbench/ddbbench/workloads/txns"
 	"github.com/ddbbench/ddbbench/workloads/uniqueids"
 )
 
@@ -46,6 +52,10 @@ type workloadSpec struct {
 	// overall and by phase, messages per operation) with the workload's
 	// own, once the checks have run.
 	headline func(r *reports.Results)
+	// aborts, for transactional workloads, reads the attempts a store
+	// aborted from an operation's result. Their runs are also checked for
+	// liveness and measured with the transaction statistics.
+	aborts func(*history.Op) []txn.Abort
 }
 
 // maelstromSpec describes one of Maelstrom's workloads, whose packages share
@@ -88,9 +98,36 @@ var workloadSpecs = map[string]workloadSpec{
 		func(*Config) gcounter.Config { return gcounter.DefaultConfig() }, gcounter.New, gcounter.Checkers),
 	"pn-counter": maelstromSpec("Maelstrom's pn-counter: a counter with increments and decrements",
 		func(*Config) pncounter.Config { return pncounter.DefaultConfig() }, pncounter.New, pncounter.Checkers),
+	"bank": {
+		summary:  "Jepsen's bank: transfers between accounts spread over the nodes, reads of every balance; the total never changes",
+		build:    func(c *Config) workloads.Workload { return bank.New(c.Bank) },
+		checkers: func(c *Config) []checkers.Checker { return bank.Checkers(c.Bank) },
+		validate: func(c *Config) error { return c.Bank.Validate() },
+		aborts:   bank.Aborts,
+	},
 	"kafka": maelstromSpec("Maelstrom's kafka: replicated logs; lost writes, offset and poll anomalies",
-		func(*Config) kafka.Config { return kafka.DefaultConfig() }, kafka.New, kafka.Checkers),
-	"lock": lockSpec,
+		func(c *Config) kafka.Config {
+			k := kafka.DefaultConfig()
+			k.StrictCommits = c.KafkaStrictCommits
+			return k
+		}, kafka.New, kafka.Checkers),
+	txns.ListAppend: txnSpec(txns.ListAppend, `Maelstrom's txn-list-append: {"type":"txn","txn":[["r",1,null],["append",2,3]]} answered txn_ok with the reads filled in`),
+	txns.RWRegister: txnSpec(txns.RWRegister, `Maelstrom's txn-rw-register: {"type":"txn","txn":[["r",1,null],["w",2,3]]} answered txn_ok with the reads filled in`),
+	"lock":          lockSpec,
+}
+
+// txnSpec is one of the transactional workloads; the flags of both (key
+// count, transaction length, writes per key, models) live in Config.Txn.
+func txnSpec(kind, summary string) workloadSpec {
+	d := txns.DefaultConfig()
+	summary += fmt.Sprintf("; checked by Elle for --consistency-models (default %s); --key-count %d, --max-txn-length %d, --max-writes-per-key %d (docs/transactions.md)",
+		strings.Join(d.Models, ","), d.Keys, d.MaxTxnLength, d.MaxWritesPerKey)
+	return maelstromSpec(summary,
+		func(c *Config) txns.Config {
+			t := c.Txn
+			t.Kind = kind
+			return t
+		}, txns.New, txns.Checkers)
 }
 
 // lockSpec is the lock workload: acquisitions, critical sections on the
@@ -127,11 +164,8 @@ func lockHeadline(r *reports.Results) {
 		if !ok {
 			continue
 		}
-		if f.Availability != nil {
-			r.Availability = *f.Availability
-		}
-		r.AvailabilityDuringFaults = f.AvailabilityDuringFaults
-		r.Latency.Latency, r.Latency.ByPhase = f.Latency, f.LatencyByPhase
+		r.Availability, r.AvailabilityDuringFaults = f.Availability, f.AvailabilityDuringFaults
+		r.Latency.Overall, r.Latency.ByPhase = f.Latency, f.LatencyByPhase
 		m := &r.Messages
 		m.Operations = f.Acquisitions
 		if f.Acquisitions > 0 {

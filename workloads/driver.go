@@ -182,7 +182,7 @@ func (d *Driver) Abandon() {
 	d.abandoned = true
 	for _, c := range d.clients {
 		if op := c.busy; op != nil {
-			c.finish(op, history.Info, &history.Error{Code: maelstrom.Timeout, Text: "run ended before a reply"})
+			c.finish(op, history.Info, &history.Error{Code: maelstrom.Timeout, Text: history.RunEnded})
 		}
 	}
 }
@@ -243,6 +243,9 @@ func (c *Client) invoke(op *history.Op) {
 			return
 		}
 		code := maelstrom.ErrorCode(err)
+		if r, ok := d.w.(FailureRecorder); ok && resp.Type == "error" {
+			r.RecordFailure(op, resp)
+		}
 		herr := &history.Error{Code: code, Text: err.Error()}
 		if rpcErr, ok := err.(*maelstrom.RPCError); ok {
 			herr.Text = rpcErr.Text

@@ -92,3 +92,11 @@ type Step struct {
 	// faults can aim at it; cleared when it invokes Op.
 	Role string
 }
+
+// FailureRecorder is implemented by workloads whose error replies carry
+// more than a code and a text, as a transactional store's may list the
+// attempts it aborted. The driver calls RecordFailure with the error reply
+// before recording the operation (not for timeouts, which have no reply).
+type FailureRecorder interface {
+	RecordFailure(op *history.Op, resp maelstrom.Msg)
+}

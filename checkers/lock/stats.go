@@ -199,7 +199,7 @@ func Compute(ops []lockops.Op, opts StatsOptions) Figures {
 	t := stats.Compute(summary, opts.Faults).Total
 	f.Availability, f.AvailabilityDuringFaults = t.Availability, t.AvailabilityDuringFaults
 	lat := latency.Compute(granted, opts.Faults)
-	f.Latency, f.LatencyByPhase = lat.Latency, lat.ByPhase
+	f.Latency, f.LatencyByPhase = lat.Overall, lat.ByPhase
 	f.Hold = latency.Of(holds)
 	if f.Acquisitions > 0 {
 		f.ServerMessagesPerAcquisition = float64(opts.ServerMessages) / float64(f.Acquisitions)

@@ -19,6 +19,7 @@ import (
 	"github.com/ddbbench/ddbbench/harness"
 	"github.com/ddbbench/ddbbench/nodes/catalog"
 	"github.com/ddbbench/ddbbench/reports"
+	"github.com/ddbbench/ddbbench/workloads/txns"
 )
 
 // runFlags are the flags of `ddbbench run` and `ddbbench test`, in the
@@ -26,13 +27,15 @@ import (
 type runFlags struct {
 	node, runtime, bin, workload, latencyDist, nemesis, concurrency string
 	mix, keyDist, store, availability, topology                     string
-	fencing                                                         string
-	nodeCount, keyCount, perKeyLimit, lockCount, perLockLimit       int
+	contention, consistencyModels, fencing                          string
+	nodeCount, keyCount, perKeyLimit, accounts, keysPerTxn          int
+	maxTxnLength, maxWritesPerKey, lockCount, perLockLimit          int
 	timeLimit, rate, latencyMS, nemesisInterval, opTimeout          float64
-	recovery, loss, dup, holdMS, ttlMS                              float64
+	zipf, readShare, holdMS, ttlMS                                  float64
+	recovery, loss, dup                                             float64
 	checkTimeout, initTimeout                                       time.Duration
 	seed                                                            int64
-	loseUnsynced, quiet, logStderr                                  bool
+	loseUnsynced, quiet, logStderr, kafkaStrictCommits              bool
 }
 
 // commandStyle picks a command's defaults: `run` is ddbbench's benchmark
@@ -72,10 +75,11 @@ func (f *runFlags) register(cmd *cobra.Command, style commandStyle) {
 	fs.Float64Var(&f.nemesisInterval, "nemesis-interval", d.NemesisInterval.Seconds(), "seconds between a fault's start and stop, and between faults")
 	fs.StringVar(&f.availability, "availability", "", "fraction of operations that must succeed (0 to 1), or total; unset: not checked")
 	fs.StringVar(&f.topology, "topology", "grid", "broadcast workload: grid, line, tree2, tree3, tree4 or total")
+	fs.BoolVar(&f.kafkaStrictCommits, "kafka-strict-commits", false, "kafka workload: a committed offset listed below one already acknowledged is an error (Maelstrom allows it; see docs/maelstrom.md)")
 	fs.BoolVar(&f.logStderr, "log-stderr", false, "copy node processes' stderr to the terminal (it always goes to node-logs/)")
 	fs.Int64Var(&f.seed, "seed", 0, "seed for every random choice; the same seed gives the same history in the simulator (default: random, and printed)")
 	fs.StringVar(&f.store, "store", "store", "directory that keeps every run's results")
-	fs.IntVar(&f.keyCount, "key-count", d.Register.Keys, "register workload: keys in use at once (clients concentrate on them, as in Jepsen)")
+	fs.IntVar(&f.keyCount, "key-count", 0, fmt.Sprintf("keys in use at once (default: the workload's: %d for register, as in Jepsen's register test; %d for txn-list-append and txn-rw-register, as in Elle's generators)", d.Register.Keys, d.Txn.Keys))
 	fs.IntVar(&f.perKeyLimit, "per-key-limit", d.Register.PerKeyLimit, "register workload: operations on a key before it is retired for a fresh one (0: never)")
 	fs.StringVar(&f.mix, "mix", "1:1:1", "register workload: read:write:cas weights")
 	fs.StringVar(&f.keyDist, "key-dist", "uniform", "register and lock workloads: key (lock) choice, uniform or zipf")
@@ -84,6 +88,14 @@ func (f *runFlags) register(cmd *cobra.Command, style commandStyle) {
 	fs.Float64Var(&f.holdMS, "hold", float64(d.Lock.Hold)/float64(time.Millisecond), "lock workload: ms a holder works between reading and writing the protected resource")
 	fs.Float64Var(&f.ttlMS, "ttl", float64(d.Lock.TTL)/float64(time.Millisecond), "lock workload: lease length the clients ask for, in whole ms (0: none)")
 	fs.StringVar(&f.fencing, "fencing", "auto", "lock workload: the protected resource refuses stale tokens: on, off, or auto (on when the strategy hands out fencing tokens)")
+	fs.StringVar(&f.contention, "contention", "", "bank workload: a contention level, low or high (high is the default shape); the flags below adjust it")
+	fs.IntVar(&f.accounts, "accounts", d.Bank.Accounts, "bank workload: number of accounts")
+	fs.IntVar(&f.keysPerTxn, "keys-per-txn", d.Bank.KeysPerTxn, "bank workload: accounts a transfer touches (2: one from, one to)")
+	fs.Float64Var(&f.zipf, "zipf", d.Bank.Zipf, "bank workload: skew of account choice, 0 (uniform) or a Zipf exponent above 1")
+	fs.Float64Var(&f.readShare, "read-share", d.Bank.ReadShare, "bank workload: fraction of operations that read every balance")
+	fs.StringVar(&f.consistencyModels, "consistency-models", strings.Join(d.Txn.Models, ","), "txn workloads: comma-separated consistency models to check, by Elle's names")
+	fs.IntVar(&f.maxTxnLength, "max-txn-length", d.Txn.MaxTxnLength, "txn workloads: most micro-operations per transaction")
+	fs.IntVar(&f.maxWritesPerKey, "max-writes-per-key", d.Txn.MaxWritesPerKey, "txn workloads: most writes (or appends) to one key before a fresh key replaces it")
 	fs.Float64Var(&f.opTimeout, "op-timeout", d.OpTimeout.Seconds(), "seconds a client waits for a reply before recording the operation as indefinite")
 	fs.Float64Var(&f.recovery, "recovery", d.Recovery.Seconds(), "seconds of quiet after healing, before the final reads")
 	fs.Float64Var(&f.loss, "loss", 0, "probability a message between nodes is lost")
@@ -106,6 +118,7 @@ func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (harness.Config,
 	c.NemesisInterval, c.OpTimeout, c.Recovery = seconds(f.nemesisInterval), seconds(f.opTimeout), seconds(f.recovery)
 	c.Loss, c.Dup, c.LoseUnsynced, c.CheckTimeout = f.loss, f.dup, f.loseUnsynced, f.checkTimeout
 	c.InitTimeout, c.Topology = f.initTimeout, f.topology
+	c.KafkaStrictCommits = f.kafkaStrictCommits
 	if f.logStderr {
 		c.LogStderr = cmd.ErrOrStderr()
 	}
@@ -158,7 +171,12 @@ func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (harness.Config,
 		}
 		c.Availability = &harness.AvailabilityRequirement{Fraction: frac, Total: total}
 	}
-	c.Register.Keys, c.Register.PerKeyLimit = f.keyCount, f.perKeyLimit
+	c.Register.PerKeyLimit = f.perKeyLimit
+	if cmd.Flags().Changed("key-count") {
+		c.Register.Keys, c.Txn.Keys = f.keyCount, f.keyCount
+	}
+	c.Txn.MaxTxnLength, c.Txn.MaxWritesPerKey = f.maxTxnLength, f.maxWritesPerKey
+	c.Txn.Models = txns.ParseModels(f.consistencyModels)
 	if c.Register.Reads, c.Register.Writes, c.Register.CASes, err = parseMix(f.mix); err != nil {
 		return c, err
 	}
@@ -172,6 +190,21 @@ func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (harness.Config,
 		c.Register.Zipf, c.Lock.Zipf = true, true
 	default:
 		return c, fmt.Errorf("%w: --key-dist must be uniform or zipf, got %q", harness.ErrBadConfig, f.keyDist)
+	}
+	if f.contention != "" {
+		if err := c.SetContention(f.contention); err != nil {
+			return c, err
+		}
+	}
+	for flag, set := range map[string]func(){
+		"accounts":     func() { c.Bank.Accounts = f.accounts },
+		"keys-per-txn": func() { c.Bank.KeysPerTxn = f.keysPerTxn },
+		"zipf":         func() { c.Bank.Zipf = f.zipf },
+		"read-share":   func() { c.Bank.ReadShare = f.readShare },
+	} {
+		if cmd.Flags().Changed(flag) {
+			set()
+		}
 	}
 	c.Seed = f.seed
 	if !cmd.Flags().Changed("seed") {
@@ -325,12 +358,10 @@ func runAndReport(ctx context.Context, cfg harness.Config, store string, quiet b
 	}
 	run := checkUnlessInterrupted(out, interrupts, stderr)
 	run.Results.StartedAt = startedAt.UTC().Format(time.RFC3339)
-	if runErr != nil {
-		run.Results.Error = runErr.Error()
-	}
 	if err := reports.Write(dir, run); err != nil {
 		return &exitError{code: exitInternal, err: fmt.Errorf("writing results to %s: %w", dir, err)}
 	}
+	reports.PointLatest(store, dir)
 	fmt.Fprint(stdout, reports.Summary(&run.Results, dir))
 	if runErr != nil {
 		return &exitError{code: exitInternal, err: runErr}

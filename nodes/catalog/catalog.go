@@ -3,9 +3,11 @@ package catalog
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ddbbench/ddbbench/nodes"
+	"github.com/ddbbench/ddbbench/nodes/deadlock"
 	"github.com/ddbbench/ddbbench/nodes/locking/central"
 	"github.com/ddbbench/ddbbench/nodes/locking/centralbackup"
 	"github.com/ddbbench/ddbbench/nodes/locking/lease"
@@ -22,9 +24,13 @@ import (
 	"github.com/ddbbench/ddbbench/nodes/replication/quorum"
 	"github.com/ddbbench/ddbbench/nodes/replication/raft"
 	"github.com/ddbbench/ddbbench/nodes/replication/single"
+	"github.com/ddbbench/ddbbench/nodes/txn/datomic"
+	"github.com/ddbbench/ddbbench/nodes/txn/txnlocal"
+	"github.com/ddbbench/ddbbench/nodes/txn/txnsingle"
+	"github.com/ddbbench/ddbbench/workloads/bank"
 )
 
-var strategies = []nodes.Strategy{
+var strategies = slices.Concat([]nodes.Strategy{
 	{Name: "single", Group: "replication", New: single.New, Expect: single.Expect,
 		Summary: "one copy on n0, synced before acknowledging; other nodes forward to it"},
 	pbsync.Strategy(),
@@ -44,7 +50,10 @@ var strategies = []nodes.Strategy{
 	raftlock.Strategy(),
 	{Name: "local", Group: "control", New: local.New, Expect: local.Expect,
 		Summary: "negative control: each node serves its own unreplicated copy (not linearizable)"},
-}
+	txnsingle.Strategy(),
+	txnlocal.Strategy(),
+	datomic.Strategy(),
+}, deadlock.Strategies())
 
 // Group is a family of strategies that `ddbbench suite GROUP` compares.
 type Group struct {
@@ -56,6 +65,9 @@ type Group struct {
 	// Rate is the suite's default load for the group, operations a second
 	// (0: the suite's own default).
 	Rate float64
+	// Contention are the bank workload's contention levels the suite
+	// compares (bank.Levels); nil for groups that do not use it.
+	Contention []string
 }
 
 var groups = []Group{
@@ -68,6 +80,10 @@ var groups = []Group{
 		Nemeses: []string{"none", "partition", "kill", "pause", "packet", "clock"}, Rate: 50},
 	{Name: "control", Summary: "negative controls that every checker must catch",
 		Nemeses: []string{"none"}},
+	{Name: "deadlock", Summary: "distributed strict 2PL over a sharded store under six deadlock policies, on the bank workload at two contention levels",
+		Nemeses: []string{"none", "kill", "partition"}, Contention: bank.Levels},
+	{Name: "transactions", Summary: "transactional stores checked by Elle: single serial copy, Datomic-style transactor, totally available local copies",
+		Nemeses: []string{"none", "partition", "kill", "pause", "packet", "clock"}},
 }
 
 // Groups lists the strategy groups, in catalog order.

@@ -30,6 +30,7 @@
 package kafka
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -42,6 +43,7 @@ import (
 	kafkacheck "github.com/ddbbench/ddbbench/checkers/kafka"
 	"github.com/ddbbench/ddbbench/history"
 	"github.com/ddbbench/ddbbench/maelstrom"
+	"github.com/ddbbench/ddbbench/workloads/keypool"
 )
 
 // Config shapes the load.
@@ -60,6 +62,9 @@ type Config struct {
 	// FinalPollRetries is how many final polls of a key may come back
 	// without progress before the final phase gives up on it.
 	FinalPollRetries int
+	// StrictCommits makes the checker count a committed offset listed
+	// below one already acknowledged as an error (Maelstrom allows it).
+	StrictCommits bool
 }
 
 // DefaultConfig is Maelstrom's shape of load.
@@ -97,12 +102,8 @@ type Workload struct {
 	cfg Config
 
 	// Generator state, Elle's wr-txns.
-	active    []int // keys in use
-	maxWrites []int // per active slot: how many messages its key may take
-	written   map[int]int
-	nextKey   int
-	zipfCDF   []float64
-	sentKeys  map[string]bool
+	pool     *keypool.Pool
+	sentKeys map[string]bool
 
 	// What completions have shown, across all clients.
 	sent   map[string]int64 // highest acknowledged send offset per key
@@ -121,7 +122,7 @@ type Workload struct {
 func New(cfg Config) *Workload {
 	w := &Workload{
 		cfg:          cfg,
-		written:      map[int]int{},
+		pool:         keypool.New(cfg.Keys, cfg.MaxWritesPerKey),
 		sentKeys:     map[string]bool{},
 		sent:         map[string]int64{},
 		polled:       map[string]int64{},
@@ -130,73 +131,33 @@ func New(cfg Config) *Workload {
 		clientProc:   map[string]int{},
 		finalRetries: map[string]int{},
 	}
-	// Zipf weights 1/(i+1) over [0, MaxWritesPerKey), as jepsen.random/zipf.
-	sum := 0.0
-	for i := range cfg.MaxWritesPerKey {
-		sum += 1 / math.Pow(float64(i+1), 1.0001)
-		w.zipfCDF = append(w.zipfCDF, sum)
-	}
-	for i := range w.zipfCDF {
-		w.zipfCDF[i] /= sum
-	}
 	return w
 }
 
 // Checkers are the checkers that judge this workload's history: Jepsen's
 // kafka analysis.
-func Checkers(Config) []checkers.Checker {
-	return []checkers.Checker{kafkacheck.New(kafkacheck.Options{})}
+func Checkers(cfg Config) []checkers.Checker {
+	return []checkers.Checker{kafkacheck.New(kafkacheck.Options{StrictCommits: cfg.StrictCommits})}
 }
 
 // Name implements workloads.Workload.
 func (w *Workload) Name() string { return "kafka" }
 
-func (w *Workload) zipf(rng *rand.Rand) int {
-	u := rng.Float64()
-	return min(sort.SearchFloat64s(w.zipfCDF, u), len(w.zipfCDF)-1)
-}
-
-// keyIndex draws a slot of the active keys: slot i is 2^i times as likely
-// as slot 0 (Elle's exponential distribution with base 2).
-func (w *Workload) keyIndex(rng *rand.Rand) int {
-	n := len(w.active)
-	scale := (math.Pow(2, float64(n)) - 1) * 2
-	i := int(math.Floor(math.Log2(rng.Float64()*scale+2) - 1))
-	return max(0, min(n-1, i))
-}
-
-func (w *Workload) init(rng *rand.Rand) {
-	if w.active != nil {
-		return
-	}
-	for i := range w.cfg.Keys {
-		w.active = append(w.active, i)
-		w.maxWrites = append(w.maxWrites, w.zipf(rng)+1)
-	}
-	w.nextKey = w.cfg.Keys
-}
-
 // Generate implements workloads.Workload.
 func (w *Workload) Generate(rng *rand.Rand) *history.Op {
-	w.init(rng)
+	w.pool.Init(rng)
 	if rng.Float64() < w.cfg.AssignP {
 		return w.assign(rng)
 	}
 	switch r := rng.IntN(w.cfg.Sends + w.cfg.Polls + w.cfg.Commits); {
 	case r < w.cfg.Sends:
 		for {
-			i := w.keyIndex(rng)
-			k := w.active[i]
-			v := w.written[k] + 1
-			if v > w.maxWrites[i] {
-				// This key has taken its share: a fresh one replaces it.
-				delete(w.written, k)
-				w.active[i] = w.nextKey
-				w.nextKey++
-				w.maxWrites[i] = w.zipf(rng) + 1
-				continue
+			i := w.pool.Slot(rng)
+			k := w.pool.Key(i)
+			v, ok := w.pool.Claim(i, rng)
+			if !ok {
+				continue // the key had taken its share; a fresh one replaced it
 			}
-			w.written[k] = v
 			key := strconv.Itoa(k)
 			w.sentKeys[key] = true
 			return &history.Op{F: kafkacheck.FSend, Key: key, Value: v}
@@ -212,7 +173,7 @@ func (w *Workload) Generate(rng *rand.Rand) *history.Op {
 // third of the time, every key with acknowledged messages beyond what any
 // poll has returned (Jepsen's poll-unseen).
 func (w *Workload) assign(rng *rand.Rand) *history.Op {
-	keys := map[string]bool{strconv.Itoa(w.active[w.keyIndex(rng)]): true}
+	keys := map[string]bool{strconv.Itoa(w.pool.Key(w.pool.Slot(rng))): true}
 	if rng.IntN(3) == 0 {
 		for k, s := range w.sent {
 			if p, ok := w.polled[k]; !ok || p < s {
@@ -413,6 +374,9 @@ func (w *Workload) Complete(op *history.Op, resp maelstrom.Msg) error {
 		if !ok {
 			return fmt.Errorf("poll_ok has no \"msgs\" field")
 		}
+		if isNull(raw) {
+			return fmt.Errorf("poll_ok \"msgs\" is null, where Maelstrom's schema wants an object of keys to lists (a Go nil map encodes as null: make it)")
+		}
 		v, err := jsonval.Decode(raw)
 		if err != nil {
 			return fmt.Errorf("poll_ok \"msgs\": %w", err)
@@ -450,6 +414,9 @@ func (w *Workload) Complete(op *history.Op, resp maelstrom.Msg) error {
 		if !ok {
 			return fmt.Errorf("list_committed_offsets_ok has no \"offsets\" field")
 		}
+		if isNull(raw) {
+			return fmt.Errorf("list_committed_offsets_ok \"offsets\" is null, where Maelstrom's schema wants an object of keys to offsets (a Go nil map encodes as null: make it)")
+		}
 		v, err := jsonval.Decode(raw)
 		if err != nil {
 			return fmt.Errorf("list_committed_offsets_ok \"offsets\": %w", err)
@@ -479,6 +446,10 @@ func (w *Workload) Complete(op *history.Op, resp maelstrom.Msg) error {
 	}
 	return nil
 }
+
+// isNull reports whether a field is JSON null. Maelstrom's schema checker
+// takes null for an empty list but not for a map.
+func isNull(raw json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(raw), []byte("null")) }
 
 func integer(raw json.RawMessage, typ, field string) (int64, error) {
 	if raw == nil {

@@ -53,8 +53,12 @@ func Run(t testing.TB, s nodes.Strategy, c harness.Config) *reports.Run {
 // Describe is a run's verdicts and figures on a few lines.
 func Describe(r *reports.Results) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "valid %v, availability %.3f, p50 %.1f ms, p99 %.1f ms, %.2f server msgs/acquisition", r.Valid, r.Availability,
-		r.Latency.Latency.P50, r.Latency.Latency.P99, r.Messages.ServerPerOp)
+	avail := "-"
+	if r.Availability != nil {
+		avail = fmt.Sprintf("%.3f", *r.Availability)
+	}
+	fmt.Fprintf(&b, "valid %v, availability %s, p50 %.1f ms, p99 %.1f ms, %.2f server msgs/acquisition", r.Valid, avail,
+		r.Latency.Overall.P50, r.Latency.Overall.P99, r.Messages.ServerPerOp)
 	for _, c := range r.Checks {
 		fmt.Fprintf(&b, "\n  %s: %v %s", c.Checker, c.Valid, c.Summary)
 	}
