@@ -32,7 +32,7 @@ func TestCLILockServicesAsBinaries(t *testing.T) {
 			for _, c := range checks {
 				c, _ := c.(map[string]any)
 				name, _ := c["checker"].(string)
-				seen[name] = c["valid"] == true
+				seen[name] = c["valid"] == "true"
 			}
 			for _, want := range []string{"mutual-exclusion", "lock-service", "lock-stats"} {
 				if !seen[want] {
