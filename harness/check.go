@@ -63,10 +63,14 @@ func assemble(out *Outcome, check bool) *reports.Run {
 	}
 
 	verdicts := []checkers.Validity{}
-	checks := workloadSpecs[cfg.Workload].checkers(&cfg)
+	spec := workloadSpecs[cfg.Workload]
+	checks := spec.checkers(&cfg)
+	if spec.outcomeCheckers != nil {
+		checks = append(checks, spec.outcomeCheckers(out)...)
+	}
 	// Transactional workloads, and any run whose nodes reported waiting
 	// for locks, are checked for liveness and measured as transactions.
-	if spec := workloadSpecs[cfg.Workload]; spec.aborts != nil || len(out.Waits) > 0 {
+	if spec.aborts != nil || len(out.Waits) > 0 {
 		checks = append(checks, liveness.New(liveness.Options{
 			Waits: out.Waits, Reported: out.WaitsReported, Faults: out.Faults, End: int64(out.Duration), Bound: LivenessBound,
 		}))
@@ -108,6 +112,9 @@ func assemble(out *Outcome, check bool) *reports.Run {
 		verdicts = append(verdicts, checkers.Unknown)
 	}
 	r.Valid = checkers.Merge(verdicts...)
+	if spec.headline != nil && check {
+		spec.headline(r)
+	}
 	return run
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/ddbbench/ddbbench/reports"
 	"github.com/ddbbench/ddbbench/runtime/network"
 	"github.com/ddbbench/ddbbench/workloads/bank"
+	"github.com/ddbbench/ddbbench/workloads/lock"
 	"github.com/ddbbench/ddbbench/workloads/register"
 	"github.com/ddbbench/ddbbench/workloads/txns"
 )
@@ -62,6 +63,11 @@ type Config struct {
 	// Txn shapes txn-list-append and txn-rw-register (its Kind comes from
 	// Workload).
 	Txn txns.Config
+	// Lock shapes the lock workload. Its Fencing is what the run used:
+	// the user's choice (FencingChoice on or off) or, by default, whether
+	// the strategy hands out fencing tokens; its Patience is OpTimeout.
+	Lock          lock.Config
+	FencingChoice string // "", "auto", "on" or "off"
 
 	// Bin, when set, is the command (path and arguments) of a node binary
 	// speaking Maelstrom's protocol: the run uses real processes in real
@@ -95,6 +101,7 @@ func Defaults() Config {
 		Recovery:        10 * time.Second,
 		CheckTimeout:    5 * time.Minute,
 		Register:        register.DefaultConfig(),
+		Lock:            lock.DefaultConfig(),
 		Bank:            bank.DefaultConfig(),
 		Txn:             txns.DefaultConfig(),
 	}
@@ -177,6 +184,15 @@ func (c *Config) Validate() error {
 	if err := c.Register.Validate(); err != nil {
 		return badf("%v", err)
 	}
+	switch c.FencingChoice {
+	case "", "auto":
+		c.Lock.Fencing = c.Strategy.Fencing
+	case "on", "off":
+		c.Lock.Fencing = c.FencingChoice == "on"
+	default:
+		return badf("--fencing must be auto, on or off, got %q", c.FencingChoice)
+	}
+	c.Lock.Patience = c.OpTimeout
 	if c.Concurrency == 0 {
 		c.Concurrency = 2 * c.NodeCount
 	}
@@ -228,6 +244,10 @@ func (c *Config) Record() reports.RunConfig {
 		k := c.Bank
 		r.Bank = &reports.BankConfig{Accounts: k.Accounts, Balance: k.Balance, MaxTransfer: k.MaxTransfer, KeysPerTxn: k.KeysPerTxn,
 			ReadShare: k.ReadShare, Zipf: k.Zipf, NegativeOK: k.NegativeOK, Contention: c.Contention}
+	case "lock":
+		l := c.Lock
+		r.Lock = &reports.LockConfig{Locks: l.Locks, PerLockLimit: l.PerLockLimit, Zipf: l.Zipf, HoldMS: ms(l.Hold), TTLMS: ms(l.TTL),
+			Fencing: l.Fencing, PatienceS: l.Patience.Seconds()}
 	case txns.ListAppend, txns.RWRegister:
 		t := c.Txn
 		r.Txn = &reports.TxnConfig{Keys: t.Keys, MinTxnLength: t.MinTxnLength, MaxTxnLength: t.MaxTxnLength,

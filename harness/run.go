@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -140,6 +141,12 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 		s.AddService(name, factory)
 	}
 	spec := workloadSpecs[cfg.Workload]
+	if spec.services != nil {
+		extra := spec.services(&cfg)
+		for _, id := range slices.Sorted(maps.Keys(extra)) {
+			s.AddService(id, extra[id])
+		}
+	}
 	workload := spec.build(&cfg)
 	driver := workloads.NewDriver(workload, workloads.DriverConfig{
 		Rate: cfg.Rate, OpTimeout: cfg.OpTimeout, Nodes: ids,
@@ -152,6 +159,12 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
 	}
 	nem.LeaderRoles = cfg.Strategy.TargetRoles
+	if spec.holderRole != "" {
+		for _, c := range driver.Clients() {
+			nem.Clients = append(nem.Clients, c.ID())
+		}
+		nem.HolderRole = spec.holderRole
+	}
 
 	stopWatch := watchInterrupt(ctx, s)
 	defer stopWatch()

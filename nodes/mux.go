@@ -61,6 +61,11 @@ type Strategy struct {
 	// unless told otherwise; "" means "register". Lock services serve
 	// "lock", transactional stores a txn workload.
 	Workload string
+	// Fencing says a lock service's tokens are fencing tokens, growing
+	// with every grant of a lock: the lock workload's protected resource
+	// then refuses accesses with stale tokens, as Kleppmann's fenced
+	// storage does.
+	Fencing bool
 }
 
 // DefaultWorkload is the workload of a strategy that names none.

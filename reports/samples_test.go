@@ -117,6 +117,17 @@ func samples(t *testing.T) map[string]*reports.Results {
 		t.Fatal(err)
 	}
 	check("bank-2pl.json", o)
+
+	// A lock run: a lease service whose paused holder is caught, with the
+	// lock figures as its headline.
+	l := harness.Defaults()
+	l.Strategy, _ = catalog.Lookup("lease")
+	l.NodeCount, l.TimeLimit, l.Rate, l.Seed, l.Latency, l.Recovery = 3, 4*time.Second, 20, 1, 5*time.Millisecond, time.Second
+	l.Nemesis, l.NemesisInterval = []string{"pause"}, time.Second
+	if o, err = harness.Simulate(context.Background(), l, nil); err != nil {
+		t.Fatal(err)
+	}
+	check("lock-lease-pause.json", o)
 	return out
 }
 

@@ -107,7 +107,7 @@ func (c *checker) Check(h history.History) checkers.Result {
 		return result
 	}
 
-	p, ok := c.smallestFailing(model, parts, info.PartialLinearizations(), deadlinePassed)
+	p, ok := SmallestFailing(model, parts, info.PartialLinearizations(), c.opts.Timeout, deadlinePassed)
 	if !ok {
 		result.Valid = checkers.Unknown
 		result.Summary = "unknown: Porcupine reported a violation but no key failed"
@@ -127,11 +127,12 @@ func (c *checker) Check(h history.History) checkers.Result {
 	return result
 }
 
-// smallestFailing picks the failing partition with the fewest operations:
-// one with no complete linearization. If the deadline passed during the
-// check, partitions it interrupted look the same, so each candidate is
-// checked again on its own until one fails outright.
-func (c *checker) smallestFailing(model porcupine.Model, parts [][]porcupine.Operation, partials [][][]int, deadlinePassed bool) (int, bool) {
+// SmallestFailing picks the failing partition with the fewest operations:
+// one with no complete linearization among partials (Porcupine's partial
+// linearizations, by partition). If the deadline passed during the check,
+// partitions it interrupted look the same, so each candidate is checked
+// again on its own, within timeout, until one fails outright.
+func SmallestFailing(model porcupine.Model, parts [][]porcupine.Operation, partials [][][]int, timeout time.Duration, deadlinePassed bool) (int, bool) {
 	var failing []int
 	for p, part := range parts {
 		complete := slices.ContainsFunc(partials[p], func(seq []int) bool { return len(seq) == len(part) })
@@ -146,7 +147,7 @@ func (c *checker) smallestFailing(model porcupine.Model, parts [][]porcupine.Ope
 	sort.SliceStable(failing, func(i, j int) bool { return len(parts[failing[i]]) < len(parts[failing[j]]) })
 	if deadlinePassed {
 		for _, p := range failing {
-			if porcupine.CheckOperationsTimeout(model, parts[p], c.opts.Timeout) == porcupine.Illegal {
+			if porcupine.CheckOperationsTimeout(model, parts[p], timeout) == porcupine.Illegal {
 				return p, true
 			}
 		}
@@ -157,7 +158,7 @@ func (c *checker) smallestFailing(model porcupine.Model, parts [][]porcupine.Ope
 // violation describes where Porcupine got stuck on one key: the end of the
 // longest partial linearization and the operations it could not place.
 func violation(part []porcupine.Operation, partials [][]int) Violation {
-	best := longest(partials)
+	best := Longest(partials)
 	state := State{}
 	inBest := make([]bool, len(part))
 	for _, id := range best {
@@ -190,9 +191,9 @@ func violation(part []porcupine.Operation, partials [][]int) Violation {
 	return v
 }
 
-// longest is the longest partial linearization; Porcupine returns them as a
+// Longest is the longest partial linearization; Porcupine returns them as a
 // set in no fixed order, so ties go to the lexicographically first.
-func longest(partials [][]int) []int {
+func Longest(partials [][]int) []int {
 	var best []int
 	for _, seq := range partials {
 		if len(seq) > len(best) || len(seq) == len(best) && slices.Compare(seq, best) < 0 {

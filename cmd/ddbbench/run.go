@@ -27,11 +27,11 @@ import (
 type runFlags struct {
 	node, runtime, bin, workload, latencyDist, nemesis, concurrency string
 	mix, keyDist, store, availability, topology                     string
-	contention, consistencyModels                                   string
+	contention, consistencyModels, fencing                          string
 	nodeCount, keyCount, perKeyLimit, accounts, keysPerTxn          int
-	maxTxnLength, maxWritesPerKey                                   int
+	maxTxnLength, maxWritesPerKey, lockCount, perLockLimit          int
 	timeLimit, rate, latencyMS, nemesisInterval, opTimeout          float64
-	zipf, readShare                                                 float64
+	zipf, readShare, holdMS, ttlMS                                  float64
 	recovery, loss, dup                                             float64
 	checkTimeout, initTimeout                                       time.Duration
 	seed                                                            int64
@@ -82,7 +82,12 @@ func (f *runFlags) register(cmd *cobra.Command, style commandStyle) {
 	fs.IntVar(&f.keyCount, "key-count", 0, fmt.Sprintf("keys in use at once (default: the workload's: %d for register, as in Jepsen's register test; %d for txn-list-append and txn-rw-register, as in Elle's generators)", d.Register.Keys, d.Txn.Keys))
 	fs.IntVar(&f.perKeyLimit, "per-key-limit", d.Register.PerKeyLimit, "register workload: operations on a key before it is retired for a fresh one (0: never)")
 	fs.StringVar(&f.mix, "mix", "1:1:1", "register workload: read:write:cas weights")
-	fs.StringVar(&f.keyDist, "key-dist", "uniform", "register workload: key choice, uniform or zipf")
+	fs.StringVar(&f.keyDist, "key-dist", "uniform", "register and lock workloads: key (lock) choice, uniform or zipf")
+	fs.IntVar(&f.lockCount, "lock-count", d.Lock.Locks, "lock workload: lock names in use at once")
+	fs.IntVar(&f.perLockLimit, "per-lock-limit", d.Lock.PerLockLimit, "lock workload: acquisitions of a lock name before it is retired for a fresh one (0: never)")
+	fs.Float64Var(&f.holdMS, "hold", float64(d.Lock.Hold)/float64(time.Millisecond), "lock workload: ms a holder works between reading and writing the protected resource")
+	fs.Float64Var(&f.ttlMS, "ttl", float64(d.Lock.TTL)/float64(time.Millisecond), "lock workload: lease length the clients ask for, in whole ms (0: none)")
+	fs.StringVar(&f.fencing, "fencing", "auto", "lock workload: the protected resource refuses stale tokens: on, off, or auto (on when the strategy hands out fencing tokens)")
 	fs.StringVar(&f.contention, "contention", "", "bank workload: a contention level, low or high (high is the default shape); the flags below adjust it")
 	fs.IntVar(&f.accounts, "accounts", d.Bank.Accounts, "bank workload: number of accounts")
 	fs.IntVar(&f.keysPerTxn, "keys-per-txn", d.Bank.KeysPerTxn, "bank workload: accounts a transfer touches (2: one from, one to)")
@@ -175,10 +180,14 @@ func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (harness.Config,
 	if c.Register.Reads, c.Register.Writes, c.Register.CASes, err = parseMix(f.mix); err != nil {
 		return c, err
 	}
+	c.Lock.Locks, c.Lock.PerLockLimit = f.lockCount, f.perLockLimit
+	c.Lock.Hold = time.Duration(f.holdMS * float64(time.Millisecond))
+	c.Lock.TTL = time.Duration(f.ttlMS * float64(time.Millisecond))
+	c.FencingChoice = f.fencing
 	switch f.keyDist {
 	case "uniform":
 	case "zipf":
-		c.Register.Zipf = true
+		c.Register.Zipf, c.Lock.Zipf = true, true
 	default:
 		return c, fmt.Errorf("%w: --key-dist must be uniform or zipf, got %q", harness.ErrBadConfig, f.keyDist)
 	}

@@ -30,7 +30,7 @@ func newSuiteCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "suite GROUP",
 		Short: "Run every strategy of a group under every nemesis and compare with the literature",
-		Long: `Run every strategy of GROUP (replication, deadlock, ...) under each nemesis for --seeds seeds,
+		Long: `Run every strategy of GROUP (replication, locking, deadlock, ...) under each nemesis for --seeds seeds,
 in parallel up to the core count, and print a matrix: for each strategy and
 nemesis the verdict (valid in all seeds, or the first seed that failed and
 the anomaly), availability, p50/p99 latency and messages per operation.
@@ -66,6 +66,9 @@ Example:
 			}
 			if !cmd.Flags().Changed("nemesis") {
 				nemeses = strings.Join(group.Nemeses, ",")
+			}
+			if !cmd.Flags().Changed("rate") && group.Rate > 0 {
+				rate = group.Rate
 			}
 			if !cmd.Flags().Changed("contention") {
 				contention = strings.Join(group.Contention, ",")
@@ -118,7 +121,7 @@ Example:
 	fs.StringVar(&contention, "contention", "", "comma-separated bank contention levels, low and high (default: the group's; deadlock runs both)")
 	fs.IntVar(&nodeCount, "node-count", 5, "server nodes per run")
 	fs.Float64Var(&timeLimit, "time-limit", 30, "virtual seconds of load per run")
-	fs.Float64Var(&rate, "rate", 100, "operations per second")
+	fs.Float64Var(&rate, "rate", 100, "operations per second (default: the group's, 50 for locking, else 100)")
 	fs.Float64Var(&latencyMS, "latency", 5, "mean network latency between nodes, in ms")
 	// Constant latency delivers a message to every replica at the same
 	// instant, which hides the races replication protocols have.

@@ -8,6 +8,13 @@ import (
 
 	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/nodes/deadlock"
+	"github.com/ddbbench/ddbbench/nodes/locking/central"
+	"github.com/ddbbench/ddbbench/nodes/locking/centralbackup"
+	"github.com/ddbbench/ddbbench/nodes/locking/lease"
+	"github.com/ddbbench/ddbbench/nodes/locking/primarycopy"
+	"github.com/ddbbench/ddbbench/nodes/locking/raftlock"
+	"github.com/ddbbench/ddbbench/nodes/locking/redlock"
+	"github.com/ddbbench/ddbbench/nodes/locking/voting"
 	"github.com/ddbbench/ddbbench/nodes/replication/chain"
 	"github.com/ddbbench/ddbbench/nodes/replication/local"
 	"github.com/ddbbench/ddbbench/nodes/replication/lww"
@@ -33,6 +40,14 @@ var strategies = slices.Concat([]nodes.Strategy{
 	chain.Strategy(),
 	raft.Strategy(),
 	lww.Strategy(),
+	central.Strategy(),
+	centralbackup.Strategy(),
+	primarycopy.Strategy(),
+	voting.Strategy(),
+	lease.Strategy(),
+	lease.FencedStrategy(),
+	redlock.Strategy(),
+	raftlock.Strategy(),
 	{Name: "local", Group: "control", New: local.New, Expect: local.Expect,
 		Summary: "negative control: each node serves its own unreplicated copy (not linearizable)"},
 	txnsingle.Strategy(),
@@ -47,6 +62,9 @@ type Group struct {
 	// Nemeses are the faults the group's suite runs by default; "none" is
 	// the fault-free baseline.
 	Nemeses []string
+	// Rate is the suite's default load for the group, operations a second
+	// (0: the suite's own default).
+	Rate float64
 	// Contention are the bank workload's contention levels the suite
 	// compares (bank.Levels); nil for groups that do not use it.
 	Contention []string
@@ -55,6 +73,11 @@ type Group struct {
 var groups = []Group{
 	{Name: "replication", Summary: "replicated registers: single copy, primary-backup, quorum, chain, Raft, last-writer-wins",
 		Nemeses: []string{"none", "partition", "kill", "pause", "packet", "clock"}},
+	// Locking runs 50 acquisitions a second: with four locks in use and a
+	// critical section that reaches the resource across the network, that
+	// keeps the locks contended without saturating them.
+	{Name: "locking", Summary: "distributed lock services: primary site, primary copy, voting, leases, Redlock, a lock on Raft; mutual exclusion checked at a protected resource",
+		Nemeses: []string{"none", "partition", "kill", "pause", "packet", "clock"}, Rate: 50},
 	{Name: "control", Summary: "negative controls that every checker must catch",
 		Nemeses: []string{"none"}},
 	{Name: "deadlock", Summary: "distributed strict 2PL over a sharded store under six deadlock policies, on the bank workload at two contention levels",

@@ -61,51 +61,21 @@ func (c Config) Validate() error {
 // linearizability check cheap and makes a stale or invented read unambiguous.
 type Workload struct {
 	cfg     Config
-	zipf    *rand.Zipf
-	active  []int       // the keys in use, one per slot
-	ops     []int       // operations generated on each slot's key
-	nextKey int         // the next fresh key
+	keys    *workloads.Rotation
 	written map[int]int // per key: the last value handed to a write or cas
 }
 
 // New returns the workload; cfg must be valid.
 func New(cfg Config) *Workload {
-	w := &Workload{cfg: cfg, active: make([]int, cfg.Keys), ops: make([]int, cfg.Keys), written: map[int]int{}}
-	for i := range w.active {
-		w.active[i] = i
-	}
-	w.nextKey = cfg.Keys
-	return w
+	return &Workload{cfg: cfg, keys: workloads.NewRotation(cfg.Keys, cfg.PerKeyLimit, cfg.Zipf), written: map[int]int{}}
 }
 
 // Name implements workloads.Workload.
 func (w *Workload) Name() string { return "register" }
 
-// key picks a slot and returns its key, retiring the key for a fresh one
-// once it has had its share of operations.
-func (w *Workload) key(rng *rand.Rand) int {
-	slot := 0
-	switch {
-	case w.cfg.Keys == 1:
-	case !w.cfg.Zipf:
-		slot = rng.IntN(w.cfg.Keys)
-	default:
-		if w.zipf == nil {
-			w.zipf = rand.NewZipf(rng, 1.1, 1, uint64(w.cfg.Keys-1))
-		}
-		slot = int(w.zipf.Uint64())
-	}
-	if w.cfg.PerKeyLimit > 0 && w.ops[slot] >= w.cfg.PerKeyLimit {
-		w.active[slot], w.ops[slot] = w.nextKey, 0
-		w.nextKey++
-	}
-	w.ops[slot]++
-	return w.active[slot]
-}
-
 // Generate implements workloads.Workload.
 func (w *Workload) Generate(rng *rand.Rand) *history.Op {
-	k := w.key(rng)
+	k := w.keys.Next(rng)
 	op := &history.Op{Key: strconv.Itoa(k)}
 	switch r := rng.IntN(w.cfg.Reads + w.cfg.Writes + w.cfg.CASes); {
 	case r < w.cfg.Reads:
@@ -135,8 +105,8 @@ func (w *Workload) Final() []*history.Op {
 	if !w.cfg.FinalReads {
 		return nil
 	}
-	ops := make([]*history.Op, w.nextKey)
-	for k := range w.nextKey {
+	ops := make([]*history.Op, w.keys.Used())
+	for k := range w.keys.Used() {
 		ops[k] = &history.Op{F: "read", Key: strconv.Itoa(k)}
 	}
 	return ops
