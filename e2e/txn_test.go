@@ -182,3 +182,35 @@ func TestDatomicTutorialLine(t *testing.T) {
 		t.Fatalf("only %v transactions ok", okCount(res))
 	}
 }
+
+// A transactional node run without -w runs the workload it serves, and
+// its results are judged by Elle.
+func TestRunServedTxnWorkload(t *testing.T) {
+	for node, workload := range map[string]string{"txn-single": "txn-list-append", "txn-local": "txn-rw-register", "txn-datomic": "txn-list-append"} {
+		t.Run(node, func(t *testing.T) {
+			t.Parallel()
+			store := t.TempDir()
+			r := cli(t, "run", "--node", node, "--time-limit", "5", "--rate", "50", "--seed", "3", "--store", store, "-q")
+			res := latestResults(t, store)
+			cfg, _ := res["config"].(map[string]any)
+			if cfg["workload"] != workload {
+				t.Fatalf("workload %v, want %s", cfg["workload"], workload)
+			}
+			c := elleCheck(t, res)
+			wantValid := node != "txn-local"
+			if (c["valid"] == true) != wantValid || (r.code == 0) != wantValid {
+				t.Fatalf("exit %d, elle %v: want valid %v under strict-serializable", r.code, c["valid"], wantValid)
+			}
+		})
+	}
+}
+
+// ddbbench list names the transactional workloads and nodes.
+func TestListShowsTransactions(t *testing.T) {
+	r := cli(t, "list")
+	for _, want := range []string{"txn-list-append", "txn-rw-register", "--consistency-models", "txn-single", "txn-local", "txn-datomic", "transactions"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("ddbbench list does not mention %s", want)
+		}
+	}
+}

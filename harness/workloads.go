@@ -1,7 +1,9 @@
 package harness
 
 import (
+	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/ddbbench/ddbbench/checkers"
 	"github.com/ddbbench/ddbbench/checkers/linearizable"
@@ -81,16 +83,19 @@ var workloadSpecs = map[string]workloadSpec{
 	},
 	"kafka": maelstromSpec("Maelstrom's kafka: replicated logs; lost writes, offset and poll anomalies",
 		func(*Config) kafka.Config { return kafka.DefaultConfig() }, kafka.New, kafka.Checkers),
-	txns.ListAppend: txnSpec(txns.ListAppend,
-		"Maelstrom's txn-list-append: transactions of reads and appends, checked by Elle for --consistency-models"),
-	txns.RWRegister: txnSpec(txns.RWRegister,
-		"Maelstrom's txn-rw-register: transactions of reads and writes, checked by Elle for --consistency-models"),
+	txns.ListAppend: txnSpec(txns.ListAppend, `Maelstrom's txn-list-append: {"type":"txn","txn":[["r",1,null],["append",2,3]]} answered txn_ok with the reads filled in`),
+	txns.RWRegister: txnSpec(txns.RWRegister, `Maelstrom's txn-rw-register: {"type":"txn","txn":[["r",1,null],["w",2,3]]} answered txn_ok with the reads filled in`),
 }
 
 // txnSpec is one of the transactional workloads; the flags of both (key
 // count, transaction length, writes per key, models) live in Config.Txn.
+// txnSpec is one of the transactional workloads; the flags of both (key
+// count, transaction length, writes per key, models) live in Config.Txn.
 func txnSpec(kind, summary string) workloadSpec {
-	return maelstromSpec(summary+" (--key-count, --max-txn-length, --max-writes-per-key; see docs/transactions.md)",
+	d := txns.DefaultConfig()
+	summary += fmt.Sprintf("; checked by Elle for --consistency-models (default %s); --key-count %d, --max-txn-length %d, --max-writes-per-key %d (docs/transactions.md)",
+		strings.Join(d.Models, ","), d.Keys, d.MaxTxnLength, d.MaxWritesPerKey)
+	return maelstromSpec(summary,
 		func(c *Config) txns.Config {
 			t := c.Txn
 			t.Kind = kind

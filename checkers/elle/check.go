@@ -38,7 +38,10 @@ type Evidence struct {
 	Violated []string `json:"violated,omitempty"`
 	// Strongest are the strongest models, among the requested ones and
 	// those they imply, that the history may still satisfy: nothing the
-	// checker could see rules them out. Models whose anomalies need
+	// checker could see rules them out. Only the models whose cycles the
+	// checker tests exactly count (read-uncommitted, read-committed,
+	// repeatable-read, snapshot-isolation, serializable, their session and
+	// strong variants, strict-serializable); those whose anomalies need
 	// process or real-time edges the checker did not build are left out.
 	Strongest []string `json:"strongest_possible,omitempty"`
 
@@ -196,8 +199,9 @@ func verdict(found anomalies, prohibited map[string]bool, o Options, ev *Evidenc
 		}
 	}
 	candidates := map[string]bool{}
-	for m := range impliedModels(o.Models) {
-		if !ruledOut[m] && checkable(m, ev.OrderEdges) {
+	implied := impliedModels(o.Models)
+	for _, spec := range cycleExistsSpecs {
+		if m := spec.model; implied[m] && !ruledOut[m] && checkable(m, ev.OrderEdges) {
 			candidates[m] = true
 		}
 	}

@@ -84,6 +84,7 @@ func componentCases(p *parsed, g *graph, ex dataExplainer, comp []int32, budget 
 		}
 		c := Case{Type: spec.model + "-cycle-exists", Not: friendly(spec.model), Subgraph: spec.subgraph, SCCSize: len(smallest), pos: int(smallest[0])}
 		c.SCC = opIndexes(p, smallest, 32)
+		c.Txns = refs(p, smallest, 8)
 		c.Explanation = fmt.Sprintf("%d transactions, from %s on, form a cycle over %s edges, which %s forbids; no more specific anomaly was found in them",
 			len(smallest), p.name(smallest[0]), spec.subgraph, friendly(spec.model))
 		out = append(out, c)
@@ -112,6 +113,7 @@ func componentCases(p *parsed, g *graph, ex dataExplainer, comp []int32, budget 
 		if exhausted {
 			c := Case{Type: "cycle-search-timeout", Spec: sh.name, SCCSize: len(comp), pos: int(comp[0])}
 			c.SCC = opIndexes(p, comp, 32)
+			c.Txns = refs(p, comp, 8)
 			c.Explanation = fmt.Sprintf("the search for %s in a component of %d transactions (from %s on) gave up after its budget of %d states",
 				sh.name, len(comp), p.name(comp[0]), budget)
 			out = append(out, c)
@@ -150,6 +152,17 @@ func opIndexes(p *parsed, vs []int32, max int) []int {
 	out := make([]int, len(vs))
 	for i, v := range vs {
 		out[i] = p.txns[v].op.Index
+	}
+	return out
+}
+
+func refs(p *parsed, vs []int32, max int) []TxnRef {
+	if len(vs) > max {
+		vs = vs[:max]
+	}
+	out := make([]TxnRef, len(vs))
+	for i, v := range vs {
+		out[i] = p.ref(v)
 	}
 	return out
 }

@@ -22,13 +22,14 @@
 // elle.consistency-model.
 //
 // The package is split by concern: history.go reads the history,
-// listappend.go and rwregister.go infer version orders and dependencies per
-// workload, order.go adds real-time and process edges, graph.go holds the
-// graph and its strongly connected components, search.go finds cycles of a
-// given shape, cycles.go decides which shapes to look for in each
-// component, models.go knows the consistency models and which anomalies
-// each forbids, explain.go puts cycles into words and result.go assembles
-// the verdict.
+// listappend.go and rwregister.go infer version orders, dependencies and
+// the anomalies that are not cycles per workload (lostupdate.go is shared),
+// order.go adds real-time and process edges, graph.go holds the graph and
+// its strongly connected components, search.go finds cycles of a given
+// shape, cycles.go decides which shapes to look for in each component,
+// models.go knows the consistency models and which anomalies each forbids,
+// explain.go and case.go put anomalies into words and data, and check.go
+// assembles the verdict.
 package elle
 
 import (

@@ -122,7 +122,7 @@ func (a *regAnalysis) explain(x, y int32, r rel, xn, yn string) Step {
 	switch r {
 	case relWR:
 		for j, m := range ty.mops {
-			if m.f == fRead && !m.null && external(ty.mops, j) && a.extWriter[kv{m.key, m.value}] == x {
+			if m.f == fRead && !m.null && external(ty.mops, j) && a.extWriterOf(m.key, m.value) == x {
 				return Step{Key: p.key(m.key), Value: m.value, Explanation: fmt.Sprintf("%s wrote key %d = %d, which %s read", xn, p.keys[m.key], m.value, yn)}
 			}
 		}

@@ -55,6 +55,13 @@ type graphBuilder struct {
 	rels     []rel
 }
 
+// grow makes room for about n edges.
+func (b *graphBuilder) grow(n int) {
+	b.from = slices.Grow(b.from, n)
+	b.to = slices.Grow(b.to, n)
+	b.rels = slices.Grow(b.rels, n)
+}
+
 func (b *graphBuilder) link(from, to int32, r rel) {
 	if from == to {
 		return // a transaction does not depend on itself

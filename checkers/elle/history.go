@@ -40,6 +40,8 @@ func (t *txnOp) fail() bool { return t.status == history.Fail }
 // edges.
 type parsed struct {
 	workload string
+	writes   int // write or append micro-operations, to size indexes
+	reads    int // read micro-operations
 	txns     []txnOp
 	keys     []int // dense key -> the history's key
 }
@@ -85,6 +87,7 @@ func parse(h history.History, workload string) (*parsed, error) {
 			switch {
 			case m.F == txn.Read:
 				mo.f = fRead
+				p.reads++
 				if err := readValue(&mo, m.Value, workload); err != nil {
 					return nil, &parseError{"malformed-txn", fmt.Sprintf("op %d micro-op %d: %v", op.Index, i, err)}
 				}
@@ -95,6 +98,7 @@ func parse(h history.History, workload string) (*parsed, error) {
 					return nil, &parseError{"malformed-txn", fmt.Sprintf("op %d micro-op %d: %s of %v: %v", op.Index, i, m.F, m.Value, err)}
 				}
 				mo.value = v
+				p.writes++
 			default:
 				return nil, &parseError{"unexpected-txn-micro-op-types",
 					fmt.Sprintf("op %d has micro-op %q; %s histories hold only %q and %q", op.Index, m.F, workload, txn.Read, writeName(write))}

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/ddbbench/ddbbench/history"
+	"github.com/ddbbench/ddbbench/history/txn"
 )
 
 // List-append (Elle's list_append): transactions append unique elements to
@@ -41,6 +42,7 @@ type appendAnalysis struct {
 	elems      map[kv]int32 // (key, element) -> index in recs
 	recs       []elemRec
 	order      [][]int   // per key: its version order (distinct elements of its longest read)
+	orderRec   [][]int32 // per key: the record of each element of order, or -1 if nobody appended it
 	unobserved [][]int32 // per key: transactions with an append never read
 	anomalies  anomalies
 	b          graphBuilder
@@ -56,7 +58,9 @@ const (
 )
 
 func analyzeListAppend(p *parsed) (*appendAnalysis, error) {
-	a := &appendAnalysis{p: p, elems: map[kv]int32{}, anomalies: anomalies{}}
+	a := &appendAnalysis{p: p, elems: make(map[kv]int32, p.writes), anomalies: anomalies{}}
+	a.recs = make([]elemRec, 0, p.writes)
+	a.b.grow(16 * len(p.txns))
 	nk := len(p.keys)
 	appends := make([]int32, nk) // appends per key by ok or info transactions
 	single := make([]int, nk)
@@ -100,6 +104,7 @@ func analyzeListAppend(p *parsed) (*appendAnalysis, error) {
 	// prefix of it.
 	flags := make([]uint8, nk)
 	a.order = make([][]int, nk)
+	a.orderRec = make([][]int32, nk)
 	for i := range p.txns {
 		t := &p.txns[i]
 		if !t.ok() {
@@ -149,44 +154,46 @@ func isPrefix(a, b []int) bool {
 	return true
 }
 
-// placeOrder numbers the elements of a key's order, dropping repeats, and
-// flags what the second pass must look at.
+// placeOrder numbers the elements of a key's order, dropping repeats
+// (elements nobody appended stay: nothing is known to precede or follow
+// them), and flags what the second pass must look at.
 func (a *appendAnalysis) placeOrder(k int32, flags *uint8) {
 	l := a.order[k]
 	var distinct []int
+	ws := make([]int32, 0, len(l))
 	for i, e := range l {
 		ri, ok := a.elems[kv{k, e}]
-		if !ok {
-			*flags |= flagGarbage
-			if distinct == nil {
-				distinct = append([]int(nil), l[:i]...)
-			}
-			continue
-		}
-		r := &a.recs[ri]
-		if r.pos >= 0 {
+		if ok && a.recs[ri].pos >= 0 {
 			*flags |= flagDuplicate
 			if distinct == nil {
 				distinct = append([]int(nil), l[:i]...)
 			}
 			continue
 		}
+		pos := int32(i)
+		if distinct != nil {
+			pos = int32(len(distinct))
+			distinct = append(distinct, e)
+		}
+		if !ok {
+			*flags |= flagGarbage
+			ws = append(ws, -1)
+			continue
+		}
+		r := &a.recs[ri]
+		r.pos = pos
 		if r.failed >= 0 {
 			*flags |= flagFailed
 		}
 		if r.intermediate {
 			*flags |= flagIntermediate
 		}
-		if distinct != nil {
-			r.pos = int32(len(distinct))
-			distinct = append(distinct, e)
-		} else {
-			r.pos = int32(i)
-		}
+		ws = append(ws, ri)
 	}
 	if distinct != nil {
 		a.order[k] = distinct
 	}
+	a.orderRec[k] = ws
 }
 
 // secondPass looks again at the reads of keys whose order showed trouble:
@@ -252,7 +259,14 @@ func (a *appendAnalysis) secondPass(flags []uint8) {
 func (a *appendAnalysis) checkRead(i int32, m *mop, f uint8) {
 	p := a.p
 	key := p.keys[m.key]
-	mv := p.mopValue(m)
+	var mv *txn.Mop // the read as the history has it, made when needed
+	mopOf := func() *txn.Mop {
+		if mv == nil {
+			v := p.mopValue(m)
+			mv = &v
+		}
+		return mv
+	}
 	if f&flagDuplicate != 0 {
 		counts := map[int]int{}
 		for _, e := range m.list {
@@ -266,34 +280,36 @@ func (a *appendAnalysis) checkRead(i int32, m *mop, f uint8) {
 		}
 		if len(dups) > 0 {
 			c := p.newCase("duplicate-elements", i)
-			c.Key, c.Mop, c.Element = p.key(m.key), &mv, dups
+			c.Key, c.Mop, c.Element = p.key(m.key), mopOf(), dups
 			c.Explanation = fmt.Sprintf("%s read key %d = %s, which holds some element more than once; every element was appended once", p.name(i), key, showList(m.list))
 			a.anomalies.add(c)
 		}
 	}
-	var garbage []int
-	for _, e := range m.list {
-		ri, ok := a.elems[kv{m.key, e}]
-		if !ok {
-			if f&flagGarbage != 0 {
-				garbage = append(garbage, e)
+	if f&(flagFailed|flagGarbage) != 0 {
+		var garbage []int
+		for _, e := range m.list {
+			ri, ok := a.elems[kv{m.key, e}]
+			if !ok {
+				if f&flagGarbage != 0 {
+					garbage = append(garbage, e)
+				}
+				continue
 			}
-			continue
+			if r := &a.recs[ri]; f&flagFailed != 0 && r.failed >= 0 {
+				c := p.newCase("G1a", i, r.failed)
+				c.Key, c.Mop, c.Element = p.key(m.key), mopOf(), e
+				c.Explanation = fmt.Sprintf("%s read key %d = %s, but %d was appended by %s, which failed: an aborted read",
+					p.name(i), key, showList(m.list), e, p.name(r.failed))
+				a.anomalies.add(c)
+			}
 		}
-		if r := &a.recs[ri]; f&flagFailed != 0 && r.failed >= 0 {
-			c := p.newCase("G1a", i, r.failed)
-			c.Key, c.Mop, c.Element = p.key(m.key), &mv, e
-			c.Explanation = fmt.Sprintf("%s read key %d = %s, but %d was appended by %s, which failed: an aborted read",
-				p.name(i), key, showList(m.list), e, p.name(r.failed))
+		if len(garbage) > 0 {
+			c := p.newCase("garbage-read", i)
+			c.Key, c.Mop, c.Element = p.key(m.key), mopOf(), garbage
+			c.Explanation = fmt.Sprintf("%s read key %d = %s, but no transaction ever appended %s to it",
+				p.name(i), key, showList(m.list), showList(garbage))
 			a.anomalies.add(c)
 		}
-	}
-	if len(garbage) > 0 {
-		c := p.newCase("garbage-read", i)
-		c.Key, c.Mop, c.Element = p.key(m.key), &mv, garbage
-		c.Explanation = fmt.Sprintf("%s read key %d = %s, but no transaction ever appended %s to it",
-			p.name(i), key, showList(m.list), showList(garbage))
-		a.anomalies.add(c)
 	}
 	if f&flagIntermediate != 0 {
 		last := m.list[len(m.list)-1]
@@ -301,7 +317,7 @@ func (a *appendAnalysis) checkRead(i int32, m *mop, f uint8) {
 			r := &a.recs[ri]
 			if w := r.appender(); r.intermediate && w != i {
 				c := p.newCase("G1b", i, w)
-				c.Key, c.Mop, c.Element = p.key(m.key), &mv, last
+				c.Key, c.Mop, c.Element = p.key(m.key), mopOf(), last
 				c.Explanation = fmt.Sprintf("%s read key %d = %s, ending in %d, but %s appended %d and then appended to key %d again: an intermediate read",
 					p.name(i), key, showList(m.list), last, p.name(w), last, key)
 				a.anomalies.add(c)
@@ -335,6 +351,14 @@ func (a *appendAnalysis) writer(k int32, e int) int32 {
 	return -1
 }
 
+// writerAt is the ok or info appender of a record, or -1.
+func (a *appendAnalysis) writerAt(ri int32) int32 {
+	if ri < 0 {
+		return -1
+	}
+	return a.recs[ri].writer
+}
+
 // edges adds the ww, wr and rw dependencies.
 func (a *appendAnalysis) edges() {
 	p := a.p
@@ -348,12 +372,15 @@ func (a *appendAnalysis) edges() {
 			if m.f != fAppend {
 				continue
 			}
-			prev, observed := a.prev(m.key, m.value)
-			if !observed {
+			ws := a.orderRec[m.key]
+			prev := int32(len(ws)) // position of the previous element, +1
+			if ri, ok := a.elems[kv{m.key, m.value}]; ok && a.recs[ri].pos >= 0 {
+				prev = a.recs[ri].pos
+			} else {
 				a.unobserved[m.key] = append(a.unobserved[m.key], int32(i))
 			}
-			if prev != initElem {
-				if w := a.writer(m.key, prev); w >= 0 {
+			if prev > 0 {
+				if w := a.writerAt(ws[prev-1]); w >= 0 {
 					a.b.link(w, int32(i), relWW)
 				}
 			}
@@ -368,21 +395,24 @@ func (a *appendAnalysis) edges() {
 			if m.f != fRead {
 				continue
 			}
-			ord := a.order[m.key]
+			ws := a.orderRec[m.key]
 			next := 0 // position of the next version in the order
 			if n := len(m.list); n > 0 {
-				last := m.list[n-1]
-				if w := a.writer(m.key, last); w >= 0 {
-					a.b.link(w, int32(i), relWR)
+				ri, ok := a.elems[kv{m.key, m.list[n-1]}]
+				if !ok {
+					continue // garbage: nothing is known of it
 				}
-				ri, ok := a.elems[kv{m.key, last}]
-				if !ok || a.recs[ri].pos < 0 {
+				r := &a.recs[ri]
+				if r.writer >= 0 {
+					a.b.link(r.writer, int32(i), relWR)
+				}
+				if r.pos < 0 {
 					continue // not in the order: nothing is known to follow it
 				}
-				next = int(a.recs[ri].pos) + 1
+				next = int(r.pos) + 1
 			}
-			if next < len(ord) {
-				if w := a.writer(m.key, ord[next]); w >= 0 {
+			if next < len(ws) {
+				if w := a.writerAt(ws[next]); w >= 0 {
 					a.b.link(int32(i), w, relRW)
 				}
 			} else {
@@ -396,73 +426,114 @@ func (a *appendAnalysis) edges() {
 
 // internal finds reads that disagree with the transaction's own earlier
 // reads and appends (Cerone et al.'s INT axiom), and reads of elements the
-// transaction appends only later (future-read).
+// transaction appends only later (future-read); one case of each per
+// transaction, as Elle reports them.
 func (a *appendAnalysis) internal() {
 	p := a.p
-	type state struct {
-		key     int32
-		known   bool  // the whole list is known (we read it)
-		list    []int // the known list, or the suffix we appended
-		read    []int // elements read so far, for future reads
-		hasRead bool
-	}
-	var st []state
-	find := func(k int32) *state {
-		for j := range st {
-			if st[j].key == k {
-				return &st[j]
-			}
-		}
-		st = append(st, state{key: k})
-		return &st[len(st)-1]
-	}
 	for i := range p.txns {
 		t := &p.txns[i]
 		if !t.ok() || !repeatsKey(t.mops) {
 			continue
 		}
-		st = st[:0]
 		internalFound, futureFound := false, false
 		for j := range t.mops {
 			m := &t.mops[j]
-			s := find(m.key)
 			if m.f == fAppend {
-				if !futureFound && s.hasRead && slices.Contains(s.read, m.value) {
+				if !futureFound && readEarlier(t.mops[:j], m.key, m.value) {
 					futureFound = true
 					c := p.newCase("future-read", int32(i))
-					mv := p.mopValue(&t.mops[j])
+					mv := p.mopValue(m)
 					c.Key, c.Mop, c.Element = p.key(m.key), &mv, m.value
 					c.Explanation = fmt.Sprintf("%s read key %d holding %d before appending %d itself: it observed its own future write", p.name(int32(i)), p.keys[m.key], m.value, m.value)
 					a.anomalies.add(c)
 				}
-				s.list = append(slices.Clip(s.list), m.value)
 				continue
 			}
-			if !internalFound && (s.known || len(s.list) > 0) {
-				var ok bool
-				var expected any
-				if s.known {
-					ok = slices.Equal(s.list, m.list)
-					expected = s.list
-				} else {
-					ok = len(m.list) >= len(s.list) && slices.Equal(m.list[len(m.list)-len(s.list):], s.list)
-					expected = append([]any{"..."}, intsAny(s.list)...)
+			if internalFound {
+				continue
+			}
+			// What the transaction's own earlier micro-operations on the key
+			// imply: the last read, if any, then the appends since.
+			last, appends := -1, 0
+			for x := j - 1; x >= 0; x-- {
+				if t.mops[x].key != m.key {
+					continue
 				}
-				if !ok {
-					internalFound = true
-					c := p.newCase("internal", int32(i))
-					mv := p.mopValue(m)
-					c.Key, c.Mop, c.Expected = p.key(m.key), &mv, expected
-					c.Explanation = fmt.Sprintf("%s read key %d = %s, which its own earlier reads and appends rule out (expected %v)",
-						p.name(int32(i)), p.keys[m.key], showList(m.list), expected)
-					a.anomalies.add(c)
+				if t.mops[x].f == fRead {
+					last = x
+					break
+				}
+				appends++
+			}
+			if last < 0 && appends == 0 {
+				continue
+			}
+			if consistentRead(t.mops, j, last, appends) {
+				continue
+			}
+			internalFound = true
+			var expected any
+			var exp []int
+			if last >= 0 {
+				exp = append(exp, t.mops[last].list...)
+			}
+			for x := last + 1; x < j; x++ {
+				if t.mops[x].key == m.key {
+					exp = append(exp, t.mops[x].value)
 				}
 			}
-			s.known, s.list = true, m.list
-			s.read = append(s.read, m.list...)
-			s.hasRead = true
+			if last >= 0 {
+				expected = exp
+			} else {
+				expected = append([]any{"..."}, intsAny(exp)...)
+			}
+			c := p.newCase("internal", int32(i))
+			mv := p.mopValue(m)
+			c.Key, c.Mop, c.Expected = p.key(m.key), &mv, expected
+			c.Explanation = fmt.Sprintf("%s read key %d = %s, which its own earlier reads and appends rule out (expected %v)",
+				p.name(int32(i)), p.keys[m.key], showList(m.list), expected)
+			a.anomalies.add(c)
 		}
 	}
+}
+
+// consistentRead: does read j equal the read at last (if last >= 0)
+// followed by the transaction's appends to the key between them, or, with
+// no earlier read, end with those appends?
+func consistentRead(ms []mop, j, last, appends int) bool {
+	l := ms[j].list
+	base := 0
+	if last >= 0 {
+		prior := ms[last].list
+		if len(l) != len(prior)+appends || !isPrefix(prior, l) {
+			return false
+		}
+		base = len(prior)
+	} else {
+		if len(l) < appends {
+			return false
+		}
+		base = len(l) - appends
+	}
+	for x := last + 1; x < j; x++ {
+		if ms[x].key == ms[j].key && ms[x].f == fAppend {
+			if l[base] != ms[x].value {
+				return false
+			}
+			base++
+		}
+	}
+	return true
+}
+
+// readEarlier: did one of these reads of the key hold v?
+func readEarlier(ms []mop, k int32, v int) bool {
+	for _, m := range ms {
+		if m.f == fRead && m.key == k && slices.Contains(m.list, v) {
+			return true
+		}
+	}
+	return false
 }
 
 func intsAny(l []int) []any {
@@ -495,9 +566,9 @@ func (a *appendAnalysis) dirtyUpdates() {
 		// The initial state is committed.
 		from, fromOK := int32(-1), true
 		var vs []int
-		for _, e := range ord {
-			ri, ok := a.elems[kv{int32(k), e}]
-			if !ok {
+		for pos, e := range ord {
+			ri := a.orderRec[k][pos]
+			if ri < 0 {
 				continue
 			}
 			r := &a.recs[ri]

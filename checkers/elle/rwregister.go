@@ -19,9 +19,12 @@ import (
 // reads (before its own writes of the key) and final writes count, and
 // only ok transactions, as in Elle.
 
-type writeRec struct {
-	txn          int32
-	intermediate bool // not the transaction's last write of the key
+// valRec is what is known of one value of one key.
+type valRec struct {
+	writer       int32 // the transaction that wrote it, or -1
+	intermediate bool  // the writer wrote the key again afterwards
+	extWriter    int32 // the ok transaction whose final write of the key it was, or -1
+	readers      int32 // its external readers: head of a list threaded through nextReader, or -1
 }
 
 type versionEdge struct {
@@ -30,16 +33,46 @@ type versionEdge struct {
 }
 
 type regAnalysis struct {
-	p         *parsed
-	wrote     map[kv]writeRec // every write of every transaction
-	extWriter map[kv]int32    // the ok transaction whose final write of the key was the value
-	wfr       map[versionEdge]bool
-	anomalies anomalies
-	b         graphBuilder
+	p          *parsed
+	vals       map[kv]int32 // (key, value) -> index in recs
+	recs       []valRec
+	readerTxn  []int32
+	nextReader []int32
+	wfr        map[versionEdge]bool
+	anomalies  anomalies
+	b          graphBuilder
+}
+
+// rec is the record of (k, v), or nil.
+func (a *regAnalysis) rec(k int32, v int) *valRec {
+	if i, ok := a.vals[kv{k, v}]; ok {
+		return &a.recs[i]
+	}
+	return nil
+}
+
+// recFor is the record of (k, v), made if need be.
+func (a *regAnalysis) recFor(k int32, v int) *valRec {
+	i, ok := a.vals[kv{k, v}]
+	if !ok {
+		i = int32(len(a.recs))
+		a.vals[kv{k, v}] = i
+		a.recs = append(a.recs, valRec{writer: -1, extWriter: -1, readers: -1})
+	}
+	return &a.recs[i]
+}
+
+func (a *regAnalysis) extWriterOf(k int32, v int) int32 {
+	if r := a.rec(k, v); r != nil {
+		return r.extWriter
+	}
+	return -1
 }
 
 func analyzeRWRegister(p *parsed) (*regAnalysis, error) {
-	a := &regAnalysis{p: p, wrote: map[kv]writeRec{}, extWriter: map[kv]int32{}, wfr: map[versionEdge]bool{}, anomalies: anomalies{}}
+	a := &regAnalysis{p: p, vals: make(map[kv]int32, p.writes+p.reads/4), recs: make([]valRec, 0, p.writes+p.reads/4),
+		wfr: map[versionEdge]bool{}, anomalies: anomalies{}}
+	a.b.grow(16 * len(p.txns))
 	nk := len(p.keys)
 	okWriters := make([][]int32, nk) // per key: ok transactions with a final write of it
 	for i := range p.txns {
@@ -55,14 +88,14 @@ func analyzeRWRegister(p *parsed) (*regAnalysis, error) {
 					break
 				}
 			}
-			e := kv{m.key, m.value}
-			if prev, dup := a.wrote[e]; dup && prev.txn != int32(i) {
+			r := a.recFor(m.key, m.value)
+			if r.writer >= 0 && r.writer != int32(i) {
 				return nil, &parseError{"duplicate-writes", fmt.Sprintf("value %d was written to key %d by both %s and %s; writes must be unique",
-					m.value, p.keys[m.key], p.name(prev.txn), p.name(int32(i)))}
+					m.value, p.keys[m.key], p.name(r.writer), p.name(int32(i)))}
 			}
-			a.wrote[e] = writeRec{txn: int32(i), intermediate: !final}
+			r.writer, r.intermediate = int32(i), !final
 			if final && t.ok() {
-				a.extWriter[e] = int32(i)
+				r.extWriter = int32(i)
 				okWriters[m.key] = append(okWriters[m.key], int32(i))
 			}
 		}
@@ -71,8 +104,7 @@ func analyzeRWRegister(p *parsed) (*regAnalysis, error) {
 	// External reads: wr edges, readers of each version, wfr version edges,
 	// and the reads that no good write explains.
 	nilReaders := make([][]int32, nk)
-	firstReader := map[kv]int32{} // -> head of a list threaded through nextReader
-	var readerTxn, nextReader []int32
+	a.readerTxn, a.nextReader = make([]int32, 0, p.reads), make([]int32, 0, p.reads)
 	var wfrByKey = map[int32][]versionEdge{}
 	for i := range p.txns {
 		t := &p.txns[i]
@@ -84,27 +116,24 @@ func analyzeRWRegister(p *parsed) (*regAnalysis, error) {
 			if m.f != fRead {
 				continue
 			}
-			if !m.null {
-				a.checkRead(int32(i), m)
-			}
-			if !external(t.mops, j) {
-				continue
-			}
+			ext := external(t.mops, j)
 			if m.null {
-				nilReaders[m.key] = append(nilReaders[m.key], int32(i))
+				if ext {
+					nilReaders[m.key] = append(nilReaders[m.key], int32(i))
+				}
 				continue
 			}
-			e := kv{m.key, m.value}
-			if w, ok := a.extWriter[e]; ok {
-				a.b.link(w, int32(i), relWR)
+			r := a.recFor(m.key, m.value)
+			a.checkRead(int32(i), m, r)
+			if !ext {
+				continue
 			}
-			head, ok := firstReader[e]
-			if !ok {
-				head = -1
+			if r.extWriter >= 0 {
+				a.b.link(r.extWriter, int32(i), relWR)
 			}
-			firstReader[e] = int32(len(readerTxn))
-			readerTxn = append(readerTxn, int32(i))
-			nextReader = append(nextReader, head)
+			a.nextReader = append(a.nextReader, r.readers)
+			r.readers = int32(len(a.readerTxn))
+			a.readerTxn = append(a.readerTxn, int32(i))
 			if v2, ok := finalWrite(t.mops, m.key); ok && v2 != m.value {
 				ve := versionEdge{m.key, m.value, v2}
 				if !a.wfr[ve] {
@@ -135,17 +164,16 @@ func analyzeRWRegister(p *parsed) (*regAnalysis, error) {
 	}
 	for _, ves := range wfrByKey {
 		for _, ve := range ves {
-			w2, ok := a.extWriter[kv{ve.key, ve.to}]
-			if !ok {
+			w2 := a.extWriterOf(ve.key, ve.to)
+			from := a.rec(ve.key, ve.from)
+			if w2 < 0 || from == nil {
 				continue
 			}
-			if w1, ok := a.extWriter[kv{ve.key, ve.from}]; ok {
-				a.b.link(w1, w2, relWW)
+			if from.extWriter >= 0 {
+				a.b.link(from.extWriter, w2, relWW)
 			}
-			if head, ok := firstReader[kv{ve.key, ve.from}]; ok {
-				for r := head; r >= 0; r = nextReader[r] {
-					a.b.link(readerTxn[r], w2, relRW)
-				}
+			for r := from.readers; r >= 0; r = a.nextReader[r] {
+				a.b.link(a.readerTxn[r], w2, relRW)
 			}
 		}
 	}
@@ -177,25 +205,27 @@ func finalWrite(ms []mop, k int32) (int, bool) {
 
 // checkRead reports a read of a value that an aborted transaction wrote
 // (G1a), that a transaction overwrote itself (G1b), or that nobody wrote.
-func (a *regAnalysis) checkRead(i int32, m *mop) {
+func (a *regAnalysis) checkRead(i int32, m *mop, w *valRec) {
 	p := a.p
-	w, ok := a.wrote[kv{m.key, m.value}]
+	if w.writer >= 0 && !p.txns[w.writer].fail() && !(w.intermediate && w.writer != i) {
+		return // the common case: a committed (or perhaps committed) final write
+	}
 	mv := p.mopValue(m)
 	switch {
-	case !ok:
+	case w.writer < 0:
 		c := p.newCase("garbage-read", i)
 		c.Key, c.Mop, c.Element = p.key(m.key), &mv, m.value
 		c.Explanation = fmt.Sprintf("%s read key %d = %d, but no transaction ever wrote %d to it", p.name(i), p.keys[m.key], m.value, m.value)
 		a.anomalies.add(c)
-	case p.txns[w.txn].fail():
-		c := p.newCase("G1a", i, w.txn)
+	case p.txns[w.writer].fail():
+		c := p.newCase("G1a", i, w.writer)
 		c.Key, c.Mop, c.Element = p.key(m.key), &mv, m.value
-		c.Explanation = fmt.Sprintf("%s read key %d = %d, which %s wrote, but that transaction failed: an aborted read", p.name(i), p.keys[m.key], m.value, p.name(w.txn))
+		c.Explanation = fmt.Sprintf("%s read key %d = %d, which %s wrote, but that transaction failed: an aborted read", p.name(i), p.keys[m.key], m.value, p.name(w.writer))
 		a.anomalies.add(c)
-	case w.intermediate && w.txn != i:
-		c := p.newCase("G1b", i, w.txn)
+	case w.intermediate && w.writer != i:
+		c := p.newCase("G1b", i, w.writer)
 		c.Key, c.Mop, c.Element = p.key(m.key), &mv, m.value
-		c.Explanation = fmt.Sprintf("%s read key %d = %d, which %s wrote and then overwrote within the same transaction: an intermediate read", p.name(i), p.keys[m.key], m.value, p.name(w.txn))
+		c.Explanation = fmt.Sprintf("%s read key %d = %d, which %s wrote and then overwrote within the same transaction: an intermediate read", p.name(i), p.keys[m.key], m.value, p.name(w.writer))
 		a.anomalies.add(c)
 	}
 }

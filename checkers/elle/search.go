@@ -148,6 +148,33 @@ func (sh *shape) walkAccepted(rels []rel) bool {
 	return sh.accepts(s)
 }
 
+// move is one step of a walk in the product of graph and automaton: to
+// local vertex w by relation relBits[bit], into state next.
+type move struct {
+	w         int32
+	bit, next int8
+}
+
+// moves appends the moves from global vertex gv in state s, over edges to
+// numbered vertices whose explaining relation the shape allows.
+func (g *graph) moves(sh *shape, gv, s int32, out []move) []move {
+	for e := g.off[gv]; e < g.off[gv+1]; e++ {
+		w := g.local[g.to[e]]
+		rs := g.top[g.rels[e]] & sh.allowed
+		if w < 0 || rs == 0 {
+			continue
+		}
+		for bi, b := range relBits {
+			if rs&b != 0 {
+				if ns := sh.au.next[s][bi]; ns >= 0 {
+					out = append(out, move{w, int8(bi), ns})
+				}
+			}
+		}
+	}
+	return out
+}
+
 // smallComponent: in components up to this size the search tries every
 // start vertex and keeps the shortest cycle; in larger ones it stops at
 // the first.
@@ -167,6 +194,7 @@ func (g *graph) findCycle(sh *shape, verts []int32, budget *int) (cyc []int32, r
 	gen := int32(0)
 	best := len(verts) + 1
 	var frontier, next []int32
+	var ms []move
 	for x := int32(0); x < int32(len(verts)); x++ {
 		gx := verts[x]
 		hasStart := false
@@ -183,47 +211,35 @@ func (g *graph) findCycle(sh *shape, verts []int32, budget *int) (cyc []int32, r
 		start := x*S + int32(au.start)
 		stamp[start] = gen
 		frontier = append(frontier[:0], start)
-		found := false
+		found, tangled := false, false
 		for depth := 1; len(frontier) > 0 && depth < best && !found; depth++ {
 			next = next[:0]
 			for _, node := range frontier {
-				v, st := node/S, node%S
-				gv := verts[v]
-				for e := g.off[gv]; e < g.off[gv+1] && !found; e++ {
-					w := g.local[g.to[e]]
-					rs := g.top[g.rels[e]] & sh.allowed
-					if w < 0 || rs == 0 {
+				ms = g.moves(sh, verts[node/S], node%S, ms[:0])
+				for _, mv := range ms {
+					w, ns, b := mv.w, mv.next, relBits[mv.bit]
+					if w == x {
+						if au.accept[ns] {
+							c, r := walkBack(node, S, verts, parent, prel, start)
+							r = append(r, b)
+							if c, r = simplify(sh, c, r); c != nil && len(c) < best {
+								cyc, rels, best = c, r, len(c)
+								found = true
+								break
+							} else if c == nil {
+								tangled = true
+							}
+						}
+						continue // no walk passes through its start
+					}
+					t := w*S + int32(ns)
+					if stamp[t] == gen {
 						continue
 					}
-					for bi, b := range relBits {
-						if rs&b == 0 {
-							continue
-						}
-						ns := au.next[st][bi]
-						if ns < 0 {
-							continue
-						}
-						if w == x {
-							if au.accept[ns] {
-								c, r := walkBack(node, S, verts, parent, prel, start)
-								r = append(r, b)
-								if c, r = simplify(sh, c, r); c != nil && len(c) < best {
-									cyc, rels, best = c, r, len(c)
-									found = true
-									break
-								}
-							}
-							continue // no walk passes through its start
-						}
-						t := w*S + int32(ns)
-						if stamp[t] == gen {
-							continue
-						}
-						stamp[t], parent[t], prel[t] = gen, node, uint8(bi)
-						next = append(next, t)
-						if *budget--; *budget <= 0 {
-							return cyc, rels, true
-						}
+					stamp[t], parent[t], prel[t] = gen, node, uint8(mv.bit)
+					next = append(next, t)
+					if *budget--; *budget <= 0 {
+						return cyc, rels, true
 					}
 				}
 				if found {
@@ -231,6 +247,17 @@ func (g *graph) findCycle(sh *shape, verts []int32, budget *int) (cyc []int32, r
 				}
 			}
 			frontier, next = next, frontier
+		}
+		if !found && tangled {
+			// Every shortest walk back to x crossed itself; look for a
+			// simple cycle through x the slow way.
+			c, r, out := g.simpleCycleThrough(sh, verts, x, best, budget)
+			if out {
+				return cyc, rels, true
+			}
+			if c != nil {
+				cyc, rels, best = c, r, len(c)
+			}
 		}
 		if cyc != nil && len(verts) > smallComponent {
 			break
@@ -284,4 +311,110 @@ func simplify(sh *shape, cyc []int32, rels []rel) ([]int32, []rel) {
 		}
 	}
 	return cyc, rels
+}
+
+// simpleCycleThrough is an iterative-deepening depth-first search over
+// simple paths from x back to x, pruned by each state's distance back to
+// an accepting close (a bound that ignores simplicity). It finds the
+// shortest simple cycle of the shape through x shorter than best, at
+// exponential cost in the worst case: the budget bounds it.
+func (g *graph) simpleCycleThrough(sh *shape, verts []int32, x int32, best int, budget *int) ([]int32, []rel, bool) {
+	au := sh.au
+	S := int32(au.states)
+	L := int32(len(verts))
+	// The product's edges reversed, to measure distances back to x.
+	rev := make([][]int32, L*S)
+	var ms []move
+	for v := int32(0); v < L; v++ {
+		for st := int32(0); st < S; st++ {
+			ms = g.moves(sh, verts[v], st, ms[:0])
+			for _, mv := range ms {
+				t := mv.w*S + int32(mv.next)
+				rev[t] = append(rev[t], v*S+st)
+			}
+		}
+	}
+	// dist[(v, s)]: fewest steps from v in state s to an accepting close
+	// at x, passing x nowhere else.
+	dist := make([]int32, L*S)
+	for i := range dist {
+		dist[i] = -1
+	}
+	var queue []int32
+	for st := int32(0); st < S; st++ {
+		if !au.accept[st] {
+			continue
+		}
+		for _, n := range rev[x*S+st] {
+			if dist[n] < 0 {
+				dist[n] = 1
+				queue = append(queue, n)
+			}
+		}
+	}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		if n/S == x {
+			continue
+		}
+		for _, m := range rev[n] {
+			if dist[m] < 0 {
+				dist[m] = dist[n] + 1
+				queue = append(queue, m)
+			}
+		}
+	}
+	start := x*S + int32(au.start)
+	if dist[start] < 0 {
+		return nil, nil, false
+	}
+	onPath := make([]bool, L)
+	var path []int32
+	var rels []rel
+	exhausted := false
+	var dfs func(v, s int32, limit int) bool
+	dfs = func(v, s int32, limit int) bool {
+		for _, mv := range g.moves(sh, verts[v], s, nil) {
+			w, ns, b := mv.w, mv.next, relBits[mv.bit]
+			if *budget--; *budget <= 0 {
+				exhausted = true
+				return false
+			}
+			if w == x {
+				if au.accept[ns] && len(path) <= limit { // len(path) edges with this one
+					rels = append(rels, b)
+					return true
+				}
+				continue
+			}
+			d := dist[w*S+int32(ns)]
+			if onPath[w] || d < 0 || len(path)+int(d) > limit {
+				continue
+			}
+			onPath[w] = true
+			path, rels = append(path, verts[w]), append(rels, b)
+			if dfs(w, int32(ns), limit) {
+				return true
+			}
+			if exhausted {
+				return false
+			}
+			path, rels = path[:len(path)-1], rels[:len(rels)-1]
+			onPath[w] = false
+		}
+		return false
+	}
+	for limit := int(dist[start]); limit < best && limit <= int(L); limit++ {
+		path, rels = append(path[:0], verts[x]), rels[:0]
+		clear(onPath)
+		onPath[x] = true
+		if dfs(x, int32(au.start), limit) {
+			return path, rels, false
+		}
+		if exhausted {
+			return nil, nil, true
+		}
+	}
+	return nil, nil, false
 }

@@ -29,7 +29,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/ddbbench/ddbbench/history/txn"
@@ -144,13 +143,7 @@ func New() nodes.Node { return &Node{} }
 
 func (n *Node) Init(env nodes.Env) {
 	n.env, n.values = env, map[string]any{}
-	inc := 0
-	if b, ok := env.Store().Get("incarnation"); ok {
-		inc, _ = strconv.Atoi(string(b))
-	}
-	n.inc = inc + 1
-	env.Store().Put("incarnation", []byte(strconv.Itoa(n.inc)))
-	env.Store().Sync()
+	n.inc = txnstate.Incarnation(env.Store())
 }
 
 func (n *Node) newID() string {

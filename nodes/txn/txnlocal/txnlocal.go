@@ -47,7 +47,6 @@ package txnlocal
 
 import (
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/ddbbench/ddbbench/history/txn"
@@ -163,24 +162,11 @@ func New() nodes.Node { return &Node{} }
 
 func (n *Node) Init(env nodes.Env) {
 	n.env = env
-	n.inc = nextIncarnation(env.Store())
+	n.inc = txnstate.Incarnation(env.Store())
 	n.data = txnstate.Mem{}
 	n.regAt, n.elements = map[int]stamp{}, map[int][]element{}
 	n.applied, n.outbox, n.inFlight = map[recordID]bool{}, map[string][]record{}, map[string]bool{}
 	env.SetTimer(gossipInterval, n.gossip)
-}
-
-// nextIncarnation counts this node's starts in its durable store, so that
-// transactions of a restarted node are not taken for its old ones.
-func nextIncarnation(s nodes.Store) int {
-	inc := 0
-	if b, ok := s.Get("incarnation"); ok {
-		inc, _ = strconv.Atoi(string(b))
-	}
-	inc++
-	s.Put("incarnation", []byte(strconv.Itoa(inc)))
-	s.Sync()
-	return inc
 }
 
 func (n *Node) Handle(msg maelstrom.Msg) {
@@ -225,7 +211,6 @@ func (n *Node) transact(msg maelstrom.Msg) {
 			r.Writes = append(r.Writes, m)
 		}
 	}
-	n.applied[r.id()] = true
 	n.record(r)
 	txnstate.Reply(n.env, msg, done)
 	if len(r.Writes) == 0 {
@@ -246,20 +231,11 @@ func (n *Node) apply(r record) {
 	}
 	n.applied[r.id()] = true
 	n.record(r)
-	for k := range n.touched(r) {
-		if els, ok := n.elements[k]; ok {
-			list := make([]int, len(els))
-			for i, e := range els {
-				list[i] = e.value
-			}
-			n.data[k] = list
-		}
-	}
 }
 
-// record notes r's writes in the version metadata, and for registers in
-// the data: the newest stamp wins a register, and each appended element
-// takes its place in stamp order. Lists are rebuilt by the caller.
+// record notes r's writes: the newest stamp wins a register, and each
+// appended element takes its place in stamp order, the list that reads see
+// rebuilt from them.
 func (n *Node) record(r record) {
 	for i, m := range r.Writes {
 		switch m.F {
@@ -276,19 +252,13 @@ func (n *Node) record(r record) {
 			copy(els[at+1:], els[at:])
 			els[at] = e
 			n.elements[m.Key] = els
+			list := make([]int, len(els))
+			for j, e := range els {
+				list[j] = e.value
+			}
+			n.data[m.Key] = list
 		}
 	}
-}
-
-// touched is the set of keys r appends to.
-func (n *Node) touched(r record) map[int]bool {
-	keys := map[int]bool{}
-	for _, m := range r.Writes {
-		if m.F == txn.Append {
-			keys[m.Key] = true
-		}
-	}
-	return keys
 }
 
 // gossip sends each peer, at most one message at a time, the transactions

@@ -169,3 +169,17 @@ func DecodeValue(b []byte) (any, error) {
 	err := json.Unmarshal(b, &n)
 	return n, err
 }
+
+// Incarnation counts a node's starts in its durable store and returns this
+// one's number (1, 2, ...), so that what a restarted node names afresh
+// (transactions, thunks) never takes a name its earlier incarnation used.
+func Incarnation(s nodes.Store) int {
+	inc := 0
+	if b, ok := s.Get("incarnation"); ok {
+		inc, _ = strconv.Atoi(string(b))
+	}
+	inc++
+	s.Put("incarnation", []byte(strconv.Itoa(inc)))
+	s.Sync()
+	return inc
+}

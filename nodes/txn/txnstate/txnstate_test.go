@@ -114,3 +114,12 @@ func TestDecode(t *testing.T) {
 		}
 	}
 }
+
+func TestIncarnationCountsStarts(t *testing.T) {
+	s := mapStore{}
+	for want := 1; want <= 3; want++ {
+		if got := Incarnation(s); got != want {
+			t.Fatalf("start %d: incarnation %d", want, got)
+		}
+	}
+}
