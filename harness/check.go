@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/ddbbench/ddbbench/checkers"
+	"github.com/ddbbench/ddbbench/checkers/agreement"
+	"github.com/ddbbench/ddbbench/checkers/commitstats"
 	"github.com/ddbbench/ddbbench/checkers/latency"
 	"github.com/ddbbench/ddbbench/checkers/liveness"
 	"github.com/ddbbench/ddbbench/checkers/stats"
@@ -54,6 +56,7 @@ func assemble(out *Outcome, check bool) *reports.Run {
 	r.Messages = reports.Messages{
 		Total: m.Total(), ServerToServer: m.ServerServer, ClientServer: m.ClientServer,
 		ServerService: m.ServerService, Dropped: m.Dropped, Operations: ops,
+		ServerByType: m.ServerByType, ForcedWrites: m.ForcedWrites,
 	}
 	if ops > 0 {
 		r.Messages.PerOp = float64(m.Total()) / float64(ops)
@@ -73,6 +76,15 @@ func assemble(out *Outcome, check bool) *reports.Run {
 		}))
 		r.Transactions = txnstats.Compute(out.History, txnstats.Options{
 			Aborts: spec.aborts, Faults: out.Faults, Waits: out.Waits, Messages: m.Total(), Main: cfg.TimeLimit,
+		})
+	}
+	// Runs whose nodes reported their commits are checked for agreement
+	// and measured for blocking and cost.
+	if len(out.Commits) > 0 {
+		checks = append(checks, agreement.New(out.Commits))
+		r.Commit = commitstats.Compute(out.Commits, commitstats.Options{
+			Faults: out.Faults, End: int64(out.Duration), Latency: cfg.Latency,
+			ProtocolMessages: protocolMessages(m.ServerByType, cfg.Strategy.ProtocolMessages), ForcedWrites: m.ForcedWrites,
 		})
 	}
 	if !check {
@@ -95,4 +107,14 @@ func assemble(out *Outcome, check bool) *reports.Run {
 	}
 	r.Valid = checkers.Merge(verdicts...)
 	return run
+}
+
+// protocolMessages counts the messages of the given types and their
+// replies.
+func protocolMessages(byType map[string]int64, types []string) int64 {
+	var n int64
+	for _, t := range types {
+		n += byType[t] + byType[t+"_ok"]
+	}
+	return n
 }

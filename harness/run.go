@@ -39,11 +39,14 @@ type Outcome struct {
 	// runtime carries them (the simulator does, processes cannot).
 	Waits         []history.Wait
 	WaitsReported bool
-	Logs          map[string][]byte
-	Unstarted     int           // arrivals the clients never got to
-	Duration      time.Duration // run time covered (virtual in the simulator)
-	Wall          time.Duration // wall-clock time the run took
-	Interrupted   bool          // stopped early by the caller
+	// Commits are the nodes' commit-state reports (reference nodes in the
+	// simulator only).
+	Commits     []history.CommitEvent
+	Logs        map[string][]byte
+	Unstarted   int           // arrivals the clients never got to
+	Duration    time.Duration // run time covered (virtual in the simulator)
+	Wall        time.Duration // wall-clock time the run took
+	Interrupted bool          // stopped early by the caller
 }
 
 // progressStep is how much virtual time passes between progress reports and
@@ -159,6 +162,7 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 		out.Faults = nem.Faults()
 		out.Messages = s.Stats()
 		out.Waits, out.WaitsReported = s.Waits(), len(cfg.Bin) == 0
+		out.Commits = s.Commits()
 		out.Logs = s.Logs()
 		out.Unstarted = driver.Unstarted
 		out.Duration = s.Now()

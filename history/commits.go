@@ -15,6 +15,10 @@ type CommitEvent struct {
 	Cause string `json:"cause,omitempty"` // why a coordinator aborted
 }
 
+// TxnDeciding is the phase (nodes.Env.SetPhase) a commit coordinator
+// reports between holding every vote and logging or sending its decision.
+const TxnDeciding = "deciding"
+
 // Commit states.
 const (
 	// A coordinator's: the commit protocol starts, every lock held (for a

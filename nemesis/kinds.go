@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ddbbench/ddbbench/history"
 	"github.com/ddbbench/ddbbench/runtime/network"
 )
 
@@ -34,7 +35,7 @@ var catalog []*kindSpec
 
 // DecidingPhase is the phase a commit coordinator reports between
 // collecting its votes and deciding: kill-coordinator's moment.
-const DecidingPhase = "deciding"
+const DecidingPhase = history.TxnDeciding
 
 // NeedsPhases reports whether a fault kind aims at a phase that only
 // nodes reporting their phases (reference nodes in the simulator) can show.

@@ -61,6 +61,11 @@ type Strategy struct {
 	// unless told otherwise; "" means "register". Lock services serve
 	// "lock", transactional stores a txn workload.
 	Workload string
+	// ProtocolMessages are the message types of the strategy's own
+	// protocol (replies count under "<type>_ok"), for counting its
+	// messages apart from the rest: a commit protocol's, not its
+	// locking's.
+	ProtocolMessages []string
 }
 
 // DefaultWorkload is the workload of a strategy that names none.

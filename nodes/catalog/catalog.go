@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ddbbench/ddbbench/nodes"
+	"github.com/ddbbench/ddbbench/nodes/commit"
 	"github.com/ddbbench/ddbbench/nodes/deadlock"
 	"github.com/ddbbench/ddbbench/nodes/replication/chain"
 	"github.com/ddbbench/ddbbench/nodes/replication/local"
@@ -38,7 +39,7 @@ var strategies = slices.Concat([]nodes.Strategy{
 	txnsingle.Strategy(),
 	txnlocal.Strategy(),
 	datomic.Strategy(),
-}, deadlock.Strategies())
+}, deadlock.Strategies(), commit.Strategies())
 
 // Group is a family of strategies that `ddbbench suite GROUP` compares.
 type Group struct {
@@ -59,6 +60,8 @@ var groups = []Group{
 		Nemeses: []string{"none"}},
 	{Name: "deadlock", Summary: "distributed strict 2PL over a sharded store under six deadlock policies, on the bank workload at two contention levels",
 		Nemeses: []string{"none", "kill", "partition"}, Contention: bank.Levels},
+	{Name: "commit", Summary: "atomic commitment over a sharded store: two-phase, three-phase, Paxos Commit, sagas and a one-round negative control, checked for atomicity and isolation, with blocking and costs measured",
+		Nemeses: []string{"none", "partition", "kill", "kill-coordinator", "pause", "packet"}},
 	{Name: "transactions", Summary: "transactional stores checked by Elle: single serial copy, Datomic-style transactor, totally available local copies",
 		Nemeses: []string{"none", "partition", "kill", "pause", "packet", "clock"}},
 }
