@@ -3,13 +3,15 @@ package e2e
 import (
 	"strings"
 	"testing"
+
+	"github.com/ddbbench/ddbbench/reports/reportstest"
 )
 
 // `ddbbench run --node 2pl-wait` with no other flags deadlocks, exits 1 and
 // names the cycle.
 func TestCLIPlainTwoPhaseLockingDeadlocks(t *testing.T) {
 	t.Parallel()
-	store := t.TempDir()
+	store := reportstest.Store(t)
 	r := cli(t, "run", "--node", "2pl-wait", "--seed", "1", "--store", store, "-q")
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1 (invalid)", r.code)

@@ -9,13 +9,12 @@ import (
 	"github.com/ddbbench/ddbbench/checkers/commitstats"
 	"github.com/ddbbench/ddbbench/checkers/latency"
 	"github.com/ddbbench/ddbbench/checkers/liveness"
+	"github.com/ddbbench/ddbbench/checkers/set"
 	"github.com/ddbbench/ddbbench/checkers/stats"
 	"github.com/ddbbench/ddbbench/checkers/txnstats"
 	"github.com/ddbbench/ddbbench/reports"
+	"github.com/ddbbench/ddbbench/runtime/sim"
 )
-
-// resultsFormat is the version of results.json's schema.
-const resultsFormat = 1
 
 // LivenessBound is how long a transaction may wait for a lock after the
 // faults healed before the liveness checker calls it deadlocked. Runs
@@ -35,19 +34,22 @@ func assemble(out *Outcome, check bool) *reports.Run {
 	cfg := out.Config
 	run := &reports.Run{History: out.History, Logs: out.Logs, Files: map[string][]byte{}}
 	r := &run.Results
-	r.Name, r.Seed, r.Runtime, r.Config, r.DdbbenchFormat = cfg.Name(), cfg.Seed, "sim", cfg, resultsFormat
+	r.Format, r.Name, r.Seed, r.Runtime, r.Config = reports.Format, cfg.Name(), cfg.Seed, "sim", cfg.Record()
 	if len(cfg.Bin) > 0 {
 		r.Runtime = "proc"
 	}
 	// The history digest is computed as history.jsonl is written.
-	r.Faults = out.Faults
+	r.Faults = reports.FaultsOf(out.Faults)
+	r.ProtocolWarnings = protocolWarnings(out.Warnings)
 	r.Unstarted, r.Interrupted = out.Unstarted, out.Interrupted
-	r.RunSeconds, r.WallSeconds = out.Duration.Seconds(), out.Wall.Seconds()
+	r.RunS, r.WallS = out.Duration.Seconds(), out.Wall.Seconds()
+	if out.Err != nil {
+		r.Error = out.Err.Error()
+	}
+	partial := out.Interrupted || out.Err != nil
 
 	r.Stats = stats.Compute(out.History, out.Faults)
-	if a := r.Stats.Total.Availability; a != nil {
-		r.Availability = *a
-	}
+	r.Availability = r.Stats.Total.Availability
 	r.AvailabilityDuringFaults = r.Stats.Total.AvailabilityDuringFaults
 	r.Latency = latency.Compute(out.History, out.Faults)
 
@@ -65,9 +67,6 @@ func assemble(out *Outcome, check bool) *reports.Run {
 
 	verdicts := []checkers.Validity{}
 	checks := workloadSpecs[cfg.Workload].checkers(&cfg)
-	if a := cfg.Availability; a != nil {
-		checks = append(checks, stats.Availability(a.Fraction, a.Total))
-	}
 	// Transactional workloads, and any run whose nodes reported waiting
 	// for locks, are checked for liveness and measured as transactions.
 	if spec := workloadSpecs[cfg.Workload]; spec.aborts != nil || len(out.Waits) > 0 {
@@ -87,18 +86,33 @@ func assemble(out *Outcome, check bool) *reports.Run {
 			ProtocolMessages: protocolMessages(m.ServerByType, cfg.Strategy.ProtocolMessages), ForcedWrites: m.ForcedWrites,
 		})
 	}
+	// Maelstrom's stats rule: some operation type that never succeeded
+	// fails the run, unless the run was cut short.
+	checks = append(checks, stats.EveryF(partial))
+	if a := cfg.Availability; a != nil {
+		checks = append(checks, stats.Availability(a.Fraction, a.Total))
+	}
 	if !check {
 		r.Checks = append(r.Checks, checkers.Result{Checker: "skipped", Valid: checkers.Unknown, Summary: "checking was skipped by a second interrupt"})
 		checks, verdicts = nil, append(verdicts, checkers.Unknown)
 	}
 	for _, c := range checks {
 		res := c.Check(out.History)
+		if ev, ok := res.Evidence.(*set.Evidence); ok && r.StableLatency == nil {
+			r.StableLatency = stableLatency(ev)
+		}
 		maps.Copy(run.Files, res.Files)
 		r.Checks = append(r.Checks, res)
 		verdicts = append(verdicts, res.Valid)
 	}
 	if out.Interrupted {
 		// A run cut short proves nothing about the part that did not run.
+		verdicts = append(verdicts, checkers.Unknown)
+	}
+	if out.Err != nil {
+		// Nor does one that ended with an error: it is never valid, though
+		// what it recorded may still prove it invalid.
+		r.Checks = append(r.Checks, checkers.Result{Checker: "run", Valid: checkers.Unknown, Summary: "the run ended with an error: " + out.Err.Error()})
 		verdicts = append(verdicts, checkers.Unknown)
 	}
 	if ops == 0 {
@@ -117,4 +131,34 @@ func protocolMessages(byType map[string]int64, types []string) int64 {
 		n += byType[t] + byType[t+"_ok"]
 	}
 	return n
+}
+
+// protocolWarnings records the simulator's protocol warnings.
+func protocolWarnings(w sim.Warnings) reports.ProtocolWarnings {
+	p := reports.ProtocolWarnings{ByKind: map[string]reports.WarningKind{}}
+	for kind, n := range w.Counts {
+		k := reports.WarningKind{Count: n, Examples: []reports.Warning{}}
+		for _, ex := range w.Examples[kind] {
+			rec := reports.Warning{AtS: ex.At.Seconds(), Src: ex.Src, Dest: ex.Dest, Type: ex.Type}
+			if ex.IsReply {
+				irt := ex.InReplyTo
+				rec.InReplyTo = &irt
+			}
+			k.Examples = append(k.Examples, rec)
+		}
+		p.ByKind[kind] = k
+		p.Count += n
+	}
+	return p
+}
+
+// stableLatency takes the set checker's stable latencies (broadcast, g-set)
+// up to the results' top level: Gossip Glomers states its broadcast targets
+// in their median and maximum.
+func stableLatency(ev *set.Evidence) *reports.StableLatency {
+	q := ev.StableLatencies
+	if len(q) == 0 {
+		return nil
+	}
+	return &reports.StableLatency{Count: ev.StableCount, P50: q["0.5"], P95: q["0.95"], P99: q["0.99"], Max: q["1"]}
 }

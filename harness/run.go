@@ -31,22 +31,28 @@ type Progress struct {
 
 // Outcome is what a run recorded, before checking.
 type Outcome struct {
-	Config   Config
-	History  history.History
-	Faults   []history.Fault
-	Messages sim.Stats
+	Config      Config
+	History     history.History
+	Faults      []history.Fault
+	Messages    sim.Stats
+	Logs        map[string][]byte
+	Unstarted   int           // arrivals the clients never got to
+	Duration    time.Duration // run time covered (virtual in the simulator)
+	Wall        time.Duration // wall-clock time the run took
+	Interrupted bool          // stopped early by the caller
+	// Err is why the run ended early on its own (a node misbehaved), as
+	// Run also returns it; nil for a run that completed.
+	Err error
+	// Warnings are the protocol warnings: replies the clients received
+	// that answered nothing they were waiting for.
+	Warnings sim.Warnings
 	// Waits are the nodes' wait-for reports; WaitsReported says the
 	// runtime carries them (the simulator does, processes cannot).
 	Waits         []history.Wait
 	WaitsReported bool
 	// Commits are the nodes' commit-state reports (reference nodes in the
 	// simulator only).
-	Commits     []history.CommitEvent
-	Logs        map[string][]byte
-	Unstarted   int           // arrivals the clients never got to
-	Duration    time.Duration // run time covered (virtual in the simulator)
-	Wall        time.Duration // wall-clock time the run took
-	Interrupted bool          // stopped early by the caller
+	Commits []history.CommitEvent
 }
 
 // progressStep is how much virtual time passes between progress reports and
@@ -163,6 +169,7 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 		out.Messages = s.Stats()
 		out.Waits, out.WaitsReported = s.Waits(), len(cfg.Bin) == 0
 		out.Commits = s.Commits()
+		out.Warnings = s.Warnings()
 		out.Logs = s.Logs()
 		out.Unstarted = driver.Unstarted
 		out.Duration = s.Now()
@@ -172,6 +179,7 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 				runErr = fmt.Errorf("nemesis: %w", nemErr)
 			}
 		}
+		out.Err = runErr
 		return out, runErr
 	}
 	if err := srv.start(ctx); err != nil {

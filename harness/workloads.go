@@ -82,13 +82,15 @@ var workloadSpecs = map[string]workloadSpec{
 		aborts:   bank.Aborts,
 	},
 	"kafka": maelstromSpec("Maelstrom's kafka: replicated logs; lost writes, offset and poll anomalies",
-		func(*Config) kafka.Config { return kafka.DefaultConfig() }, kafka.New, kafka.Checkers),
+		func(c *Config) kafka.Config {
+			k := kafka.DefaultConfig()
+			k.StrictCommits = c.KafkaStrictCommits
+			return k
+		}, kafka.New, kafka.Checkers),
 	txns.ListAppend: txnSpec(txns.ListAppend, `Maelstrom's txn-list-append: {"type":"txn","txn":[["r",1,null],["append",2,3]]} answered txn_ok with the reads filled in`),
 	txns.RWRegister: txnSpec(txns.RWRegister, `Maelstrom's txn-rw-register: {"type":"txn","txn":[["r",1,null],["w",2,3]]} answered txn_ok with the reads filled in`),
 }
 
-// txnSpec is one of the transactional workloads; the flags of both (key
-// count, transaction length, writes per key, models) live in Config.Txn.
 // txnSpec is one of the transactional workloads; the flags of both (key
 // count, transaction length, writes per key, models) live in Config.Txn.
 func txnSpec(kind, summary string) workloadSpec {

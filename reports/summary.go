@@ -16,7 +16,7 @@ func Summary(r *Results, dir string) string {
 	if r.Error != "" {
 		verdict = "ERROR" // the run did not complete: exit 255 whatever was checked
 	}
-	fmt.Fprintf(&b, "%s  %s  (seed %d, %s, %.1fs run in %.2fs wall)\n", verdict, r.Name, r.Seed, r.Runtime, r.RunSeconds, r.WallSeconds)
+	fmt.Fprintf(&b, "%s  %s  (seed %d, %s, %.1fs run in %.2fs wall)\n", verdict, r.Name, r.Seed, r.Runtime, r.RunS, r.WallS)
 	if r.Interrupted {
 		b.WriteString("  interrupted: results cover what was recorded before the stop\n")
 	}
@@ -32,12 +32,16 @@ func Summary(r *Results, dir string) string {
 		fmt.Fprintf(&b, ", %d never started (clients saturated)", r.Unstarted)
 	}
 	b.WriteString("\n")
-	fmt.Fprintf(&b, "  availability  %.4f", r.Availability)
+	if r.Availability != nil {
+		fmt.Fprintf(&b, "  availability  %.4f", *r.Availability)
+	} else {
+		b.WriteString("  availability  none (no operation in the main phase)")
+	}
 	if r.AvailabilityDuringFaults != nil {
 		fmt.Fprintf(&b, " overall, %.4f while faults were active", *r.AvailabilityDuringFaults)
 	}
 	b.WriteString("\n")
-	q := r.Latency.Latency
+	q := r.Latency.Overall
 	fmt.Fprintf(&b, "  latency ms    p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f\n", q.P50, q.P90, q.P99, q.P999, q.Max)
 	if len(r.Faults) > 0 {
 		for _, ph := range []latency.Phase{latency.Before, latency.During, latency.After} {
@@ -57,6 +61,12 @@ func Summary(r *Results, dir string) string {
 			c.InDoubt.Total(), c.Blocked.Total(), c.Blocked.Before, c.Blocked.During, c.Blocked.After, c.BlockedMaxS, c.BlockedTxns, c.InDoubtAtEnd, c.BlockedAtEnd)
 	}
 	fmt.Fprintf(&b, "  messages      %.2f per op (%.2f between servers), %d in all\n", r.Messages.PerOp, r.Messages.ServerPerOp, r.Messages.Total)
+	if s := r.StableLatency; s != nil {
+		fmt.Fprintf(&b, "  stable lat.   p50 %.2f  p95 %.2f  max %.2f ms until an element was in every read (%d elements)\n", s.P50, s.P95, s.Max, s.Count)
+	}
+	if w := r.ProtocolWarnings.Summary(); w != "" {
+		fmt.Fprintf(&b, "  warnings      %s\n", w)
+	}
 	if len(r.Faults) > 0 {
 		fmt.Fprintf(&b, "  faults        %d injected\n", len(r.Faults))
 	}

@@ -1,8 +1,11 @@
 package suite
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -48,8 +51,12 @@ func (m *Matrix) Markdown() string {
 		if !c.Agrees {
 			agrees = "**NO**"
 		}
-		fmt.Fprintf(&b, "| %s | %s |%s %s | %s | %s | %.3f | %.1f | %.1f | %.2f | %.2f |\n",
-			c.Strategy, c.Nemesis, level(c), expectText(c), verdictText(c), agrees, c.Availability, c.P50, c.P99, c.MsgsPerOp, c.ServerPerOp)
+		avail := "-"
+		if c.Availability != nil {
+			avail = fmt.Sprintf("%.3f", *c.Availability)
+		}
+		fmt.Fprintf(&b, "| %s | %s |%s %s | %s | %s | %s | %.1f | %.1f | %.2f | %.2f |\n",
+			c.Strategy, c.Nemesis, level(c), expectText(c), verdictText(c), agrees, avail, c.P50, c.P99, c.MsgsPerOp, c.ServerPerOp)
 	}
 	var notes []string
 	for _, c := range m.Cells {
@@ -69,13 +76,12 @@ func (m *Matrix) Markdown() string {
 		b.WriteString(strings.Join(notes, "\n"))
 		b.WriteString("\n")
 	}
+	levelCount := ""
 	if levels {
-		fmt.Fprintf(&b, "\n%d strategies x %d nemeses x %d contention levels x %d seeds (cells expected unsafe hunt up to %d more) in %.1fs; %d disagreements.\n",
-			len(m.Strategies), len(m.Nemeses), len(m.Contention), m.Seeds, m.Hunt, m.Wall.Seconds(), m.Disagree)
-	} else {
-		fmt.Fprintf(&b, "\n%d strategies x %d nemeses x %d seeds (cells expected unsafe hunt up to %d more) in %.1fs; %d disagreements.\n",
-			len(m.Strategies), len(m.Nemeses), m.Seeds, m.Hunt, m.Wall.Seconds(), m.Disagree)
+		levelCount = fmt.Sprintf(" x %d contention levels", len(m.Contention))
 	}
+	fmt.Fprintf(&b, "\n%d strategies x %d nemeses%s x %d seeds (cells expected unsafe hunt up to %d more) in %.1fs; %d disagreements.\n",
+		len(m.Strategies), len(m.Nemeses), levelCount, m.Seeds, m.Hunt, m.WallS, m.Disagree)
 	return b.String()
 }
 
@@ -99,6 +105,37 @@ func ExpectedMarkdown(strategies []nodes.Strategy, nemeses []string) string {
 		}
 	}
 	return b.String()
+}
+
+// WriteFiles writes a finished suite into dir: matrix.md (the table the
+// command prints), matrix.json (its schema is docs/results.md's),
+// expected.md (what the literature predicts for the strategies run) and,
+// for a transactional workload, comparison.md (TxnMarkdown).
+func WriteFiles(dir string, m *Matrix, strategies []nodes.Strategy) error {
+	js, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	files := []struct {
+		name string
+		data []byte
+	}{
+		{"matrix.md", []byte(m.Markdown())},
+		{"matrix.json", append(js, '\n')},
+		{"expected.md", []byte(ExpectedMarkdown(strategies, m.Nemeses))},
+	}
+	if cmp := m.TxnMarkdown(); cmp != "" {
+		files = append(files, struct {
+			name string
+			data []byte
+		}{"comparison.md", []byte(cmp)})
+	}
+	for _, f := range files {
+		if err := os.WriteFile(filepath.Join(dir, f.name), f.data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // TxnMarkdown compares what concurrency control costs, for suites of a

@@ -14,6 +14,7 @@ import (
 	"github.com/ddbbench/ddbbench/checkers"
 	"github.com/ddbbench/ddbbench/harness"
 	"github.com/ddbbench/ddbbench/nodes"
+	"github.com/ddbbench/ddbbench/reports"
 )
 
 // DefaultNemeses are the faults a suite runs when not told otherwise.
@@ -42,25 +43,27 @@ type Config struct {
 
 // Run is one seed of one cell.
 type Run struct {
-	Seed         int64             `json:"seed"`
-	Valid        checkers.Validity `json:"valid"`
-	Anomaly      string            `json:"anomaly,omitempty"` // the failing checker's summary
-	Availability float64           `json:"availability"`
-	P50          float64           `json:"p50_ms"`
-	P99          float64           `json:"p99_ms"`
-	MsgsPerOp    float64           `json:"msgs_per_op"`
-	ServerPerOp  float64           `json:"server_msgs_per_op"`
+	Seed    int64             `json:"seed"`
+	Valid   checkers.Validity `json:"valid"`
+	Anomaly string            `json:"anomaly,omitempty"` // the failing checker's summary
+	// Availability is null when the run recorded no main-phase operation.
+	Availability *float64 `json:"availability"`
+	P50          float64  `json:"p50_ms"`
+	P99          float64  `json:"p99_ms"`
+	MsgsPerOp    float64  `json:"msgs_per_op"`
+	ServerPerOp  float64  `json:"server_msgs_per_op"`
 	// Txn are the transaction figures of a transactional workload.
 	Txn   *TxnFigures `json:"txn,omitempty"`
 	Error string      `json:"error,omitempty"`
 }
 
 // TxnFigures are a run's transaction statistics, the ones a comparison of
-// concurrency control needs.
+// concurrency control needs (a cell's are the means over its seeds, but
+// for Aborts, which are totals).
 type TxnFigures struct {
 	CommittedPerS     float64        `json:"committed_per_s"`
 	AbortRate         float64        `json:"abort_rate"`
-	Aborts            map[string]int `json:"aborts,omitempty"` // aborted attempts by cause
+	Aborts            map[string]int `json:"aborts"` // aborted attempts by cause
 	RestartsPerCommit float64        `json:"restarts_per_commit"`
 	MessagesPerCommit float64        `json:"messages_per_commit"`
 	CommitP50         float64        `json:"commit_p50_ms"`
@@ -69,8 +72,10 @@ type TxnFigures struct {
 
 // Cell is one strategy under one nemesis, over every seed.
 type Cell struct {
-	Strategy   string             `json:"strategy"`
-	Nemesis    string             `json:"nemesis"`
+	Strategy string `json:"strategy"`
+	Nemesis  string `json:"nemesis"`
+	// Contention is the bank contention level the cell ran at, if the
+	// suite has levels.
 	Contention string             `json:"contention,omitempty"`
 	Expected   *nodes.Expectation `json:"expected,omitempty"`
 	Runs       []Run              `json:"runs"`
@@ -79,8 +84,9 @@ type Cell struct {
 	// valid; FirstFailure is the first seed behind a non-valid verdict.
 	Observed     checkers.Validity `json:"observed"`
 	FirstFailure *Run              `json:"first_failure,omitempty"`
-	// Means over the seeds.
-	Availability float64     `json:"availability"`
+	// Means over the seeds (availability over those that have one; null
+	// when none has).
+	Availability *float64    `json:"availability"`
 	P50          float64     `json:"p50_ms"`
 	P99          float64     `json:"p99_ms"`
 	MsgsPerOp    float64     `json:"msgs_per_op"`
@@ -91,17 +97,27 @@ type Cell struct {
 	Note   string `json:"note,omitempty"`
 }
 
-// Matrix is a finished suite.
+// MatrixFormat is the version of matrix.json's schema (docs/results.md). It
+// changes whenever the schema does.
+const MatrixFormat = 2
+
+// Matrix is a finished suite: the schema of matrix.json, documented in
+// docs/results.md and checked by matrix.schema.json.
 type Matrix struct {
-	Strategies []string      `json:"strategies"`
-	Nemeses    []string      `json:"nemeses"`
-	Contention []string      `json:"contention,omitempty"`
-	Seeds      int           `json:"seeds"`
-	Hunt       int           `json:"hunt"`
-	Config     any           `json:"config"`
-	Cells      []*Cell       `json:"cells"`
-	Wall       time.Duration `json:"wall_ns"`
-	Disagree   int           `json:"disagreements"`
+	Format     int      `json:"format"`
+	Strategies []string `json:"strategies"`
+	Nemeses    []string `json:"nemeses"`
+	// Contention are the contention levels each strategy and nemesis ran
+	// at (absent: the base configuration's workload only).
+	Contention []string `json:"contention,omitempty"`
+	Seeds      int      `json:"seeds"`
+	Hunt       int      `json:"hunt"`
+	// Config is every run's configuration but for nemesis, seed and node,
+	// which each cell and run sets.
+	Config   reports.RunConfig `json:"config"`
+	Cells    []*Cell           `json:"cells"`
+	WallS    float64           `json:"wall_s"`
+	Disagree int               `json:"disagreements"`
 }
 
 // Cell returns the cell for a strategy and nemesis (at the first
@@ -142,7 +158,7 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 		parallel = runtime.NumCPU()
 	}
 	start := time.Now()
-	m := &Matrix{Nemeses: cfg.Nemeses, Contention: cfg.Contention, Seeds: cfg.Seeds, Hunt: cfg.Hunt, Config: cfg.Base}
+	m := &Matrix{Format: MatrixFormat, Nemeses: cfg.Nemeses, Contention: cfg.Contention, Seeds: cfg.Seeds, Hunt: cfg.Hunt, Config: baseRecord(cfg)}
 	levels := cfg.Contention
 	if len(levels) == 0 {
 		levels = []string{""}
@@ -217,8 +233,21 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 			m.Disagree++
 		}
 	}
-	m.Wall = time.Since(start)
+	m.WallS = time.Since(start).Seconds()
 	return m, nil
+}
+
+// baseRecord is the record of the configuration every cell shares: the
+// base after validation, without the nemesis, seed and node the cells set.
+func baseRecord(cfg Config) reports.RunConfig {
+	c := cfg.Base
+	if len(cfg.Strategies) > 0 {
+		c.Strategy = cfg.Strategies[0]
+		_ = c.Validate() // fills the derived defaults; Execute reports errors per cell
+	}
+	r := c.Record()
+	r.Node, r.Nemesis, r.Seed = "", []string{}, 0
+	return r
 }
 
 // job is one run: a seed of a cell.
@@ -279,12 +308,12 @@ func runOne(ctx context.Context, cfg harness.Config, s nodes.Strategy) Run {
 	}
 	res := harness.Check(out).Results
 	r.Valid, r.Availability = res.Valid, res.Availability
-	r.P50, r.P99 = res.Latency.Latency.P50, res.Latency.Latency.P99
+	r.P50, r.P99 = res.Latency.Overall.P50, res.Latency.Overall.P99
 	r.MsgsPerOp, r.ServerPerOp = res.Messages.PerOp, res.Messages.ServerPerOp
 	if t := res.Transactions; t != nil {
 		r.Txn = &TxnFigures{CommittedPerS: t.CommittedPerS, AbortRate: t.AbortRate, Aborts: t.Aborts,
-			RestartsPerCommit: t.RestartsPerCommit, MessagesPerCommit: t.MessagesPerCommit}
-		r.Txn.CommitP50, r.Txn.CommitP99 = t.Commit.P50, t.Commit.P99
+			RestartsPerCommit: t.RestartsPerCommit, MessagesPerCommit: t.MessagesPerCommit,
+			CommitP50: t.Commit.P50, CommitP99: t.Commit.P99}
 	}
 	if err != nil {
 		r.Valid, r.Error = checkers.Unknown, err.Error()
@@ -304,9 +333,13 @@ func runOne(ctx context.Context, cfg harness.Config, s nodes.Strategy) Run {
 func summarize(c *Cell) {
 	verdicts := make([]checkers.Validity, len(c.Runs))
 	n := float64(len(c.Runs))
+	avail, withAvail := 0.0, 0
 	for i, r := range c.Runs {
 		verdicts[i] = r.Valid
-		c.Availability += r.Availability / n
+		if r.Availability != nil {
+			avail += *r.Availability
+			withAvail++
+		}
 		c.P50 += r.P50 / n
 		c.P99 += r.P99 / n
 		c.MsgsPerOp += r.MsgsPerOp / n
@@ -326,6 +359,10 @@ func summarize(c *Cell) {
 				t.Aborts[cause] += k // totals over the seeds
 			}
 		}
+	}
+	if withAvail > 0 {
+		mean := avail / float64(withAvail)
+		c.Availability = &mean
 	}
 	c.Observed = checkers.Merge(verdicts...)
 	for i := range c.Runs {

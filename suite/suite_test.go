@@ -3,6 +3,7 @@ package suite
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/ddbbench/ddbbench/nodes/catalog"
 	"github.com/ddbbench/ddbbench/nodes/replication/local"
 	"github.com/ddbbench/ddbbench/nodes/replication/single"
+	"github.com/ddbbench/ddbbench/reports/reportstest"
 )
 
 func base() harness.Config {
@@ -57,6 +59,13 @@ func TestMatrixComparesObservationsWithExpectations(t *testing.T) {
 	if !strings.Contains(md, "INVALID seed 1") || !strings.Contains(md, "**NO**") {
 		t.Fatalf("markdown lacks the verdicts:\n%s", md)
 	}
+	dir := reportstest.Store(t)
+	if err := WriteFiles(dir, m, []nodes.Strategy{safeSingle, unsafeLocal}); err != nil {
+		t.Fatal(err)
+	}
+	if n := reportstest.ValidateTree(t, dir); n != 1 {
+		t.Fatalf("validated %d matrix files, want 1", n)
+	}
 }
 
 func TestUnsafeButNeverCaughtDisagrees(t *testing.T) {
@@ -79,7 +88,7 @@ func TestSameSuiteSameMatrix(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m.Wall = 0
+		m.WallS = 0
 		return m.Markdown()
 	}
 	if a, b := run(), run(); a != b {
@@ -182,6 +191,13 @@ func TestContentionLevelsAndTheComparison(t *testing.T) {
 	if md := m.Markdown(); !strings.Contains(md, "| contention |") || !strings.Contains(md, "2 contention levels") {
 		t.Fatalf("matrix lacks the levels:\n%s", md)
 	}
+	dir := reportstest.Store(t) // matrix.json must fit its schema
+	if err := WriteFiles(dir, m, strategies); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "comparison.md")); err != nil || string(got) != cmp {
+		t.Fatalf("comparison.md: %v", err)
+	}
 }
 
 // The expected-verdict table in docs/deadlock.md is generated from the
@@ -198,5 +214,26 @@ func TestDeadlockDocIsCurrent(t *testing.T) {
 	want := ExpectedMarkdown(catalog.InGroup("deadlock"), g.Nemeses)
 	if !strings.Contains(string(doc), want) {
 		t.Fatalf("docs/deadlock.md's expected table is out of date; regenerate it from `ddbbench suite deadlock` (expected.md in its results). It should contain:\n%s", want)
+	}
+}
+
+// BenchmarkDeadlockSuite is issue 11's figure: `ddbbench suite deadlock
+// --seeds 2` with the command's defaults.
+func BenchmarkDeadlockSuite(b *testing.B) {
+	g, err := catalog.LookupGroup("deadlock")
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := harness.Defaults()
+	c.NodeCount, c.TimeLimit, c.Rate, c.NemesisInterval, c.Recovery = 5, 30*time.Second, 100, 5*time.Second, 10*time.Second
+	c.Latency, c.LatencyDist, c.OpTimeout = 5*time.Millisecond, "exponential", 2*time.Second
+	for b.Loop() {
+		m, err := Execute(context.Background(), Config{Strategies: catalog.InGroup("deadlock"), Nemeses: g.Nemeses, Contention: g.Contention,
+			Seeds: 2, Hunt: 50, Base: c}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(len(m.Cells)), "cells")
+		b.ReportMetric(float64(m.Disagree), "disagreements")
 	}
 }

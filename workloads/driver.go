@@ -178,7 +178,7 @@ func (d *Driver) freeClient() *Client {
 func (d *Driver) Abandon() {
 	for _, c := range d.clients {
 		if op := c.busy; op != nil {
-			c.finish(op, history.Info, &history.Error{Code: maelstrom.Timeout, Text: "run ended before a reply"})
+			c.finish(op, history.Info, &history.Error{Code: maelstrom.Timeout, Text: history.RunEnded})
 		}
 	}
 }

@@ -67,15 +67,15 @@ type EvidenceOp struct {
 	Result   any             `json:"result,omitempty"` // what an ok read returned
 	Error    int             `json:"error,omitempty"`  // 20 or 22 on an ok op
 	Type     history.Outcome `json:"type"`
-	Invoke   int64           `json:"invoke"`
-	Complete int64           `json:"complete"`
+	Invoke   int64           `json:"invoke_ns"`   // ns since the run's start
+	Complete int64           `json:"complete_ns"` // ns since the run's start
 }
 
 // TimedOut is the evidence of an unknown verdict from the timeout.
 type TimedOut struct {
-	Timeout string `json:"timeout"`
-	Ops     int    `json:"ops"`
-	Keys    int    `json:"keys"`
+	TimeoutS float64 `json:"timeout_s"` // the check's budget
+	Ops      int     `json:"ops"`
+	Keys     int     `json:"keys"`
 }
 
 func (c *checker) Check(h history.History) checkers.Result {
@@ -103,7 +103,7 @@ func (c *checker) Check(h history.History) checkers.Result {
 		result.Valid = checkers.Unknown
 		result.Summary = fmt.Sprintf("unknown: the linearizability check of %d ops on %d keys timed out after %s",
 			len(ops), len(parts), c.opts.Timeout)
-		result.Evidence = TimedOut{Timeout: c.opts.Timeout.String(), Ops: len(ops), Keys: len(parts)}
+		result.Evidence = TimedOut{TimeoutS: c.opts.Timeout.Seconds(), Ops: len(ops), Keys: len(parts)}
 		return result
 	}
 

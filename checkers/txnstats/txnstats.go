@@ -135,7 +135,7 @@ func Compute(h history.History, o Options) *Stats {
 		s.AbortedPerS = float64(mainAborted) / o.Main.Seconds()
 	}
 	rep := latency.Compute(committed, o.Faults)
-	s.Commit, s.CommitByPhase = rep.Latency, rep.ByPhase
+	s.Commit, s.CommitByPhase = rep.Overall, rep.ByPhase
 	return s
 }
 

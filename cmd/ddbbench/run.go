@@ -35,7 +35,7 @@ type runFlags struct {
 	recovery, loss, dup                                             float64
 	checkTimeout, initTimeout                                       time.Duration
 	seed                                                            int64
-	loseUnsynced, quiet, logStderr                                  bool
+	loseUnsynced, quiet, logStderr, kafkaStrictCommits              bool
 }
 
 // commandStyle picks a command's defaults: `run` is ddbbench's benchmark
@@ -75,6 +75,7 @@ func (f *runFlags) register(cmd *cobra.Command, style commandStyle) {
 	fs.Float64Var(&f.nemesisInterval, "nemesis-interval", d.NemesisInterval.Seconds(), "seconds between a fault's start and stop, and between faults")
 	fs.StringVar(&f.availability, "availability", "", "fraction of operations that must succeed (0 to 1), or total; unset: not checked")
 	fs.StringVar(&f.topology, "topology", "grid", "broadcast workload: grid, line, tree2, tree3, tree4 or total")
+	fs.BoolVar(&f.kafkaStrictCommits, "kafka-strict-commits", false, "kafka workload: a committed offset listed below one already acknowledged is an error (Maelstrom allows it; see docs/maelstrom.md)")
 	fs.BoolVar(&f.logStderr, "log-stderr", false, "copy node processes' stderr to the terminal (it always goes to node-logs/)")
 	fs.Int64Var(&f.seed, "seed", 0, "seed for every random choice; the same seed gives the same history in the simulator (default: random, and printed)")
 	fs.StringVar(&f.store, "store", "store", "directory that keeps every run's results")
@@ -112,6 +113,7 @@ func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (harness.Config,
 	c.NemesisInterval, c.OpTimeout, c.Recovery = seconds(f.nemesisInterval), seconds(f.opTimeout), seconds(f.recovery)
 	c.Loss, c.Dup, c.LoseUnsynced, c.CheckTimeout = f.loss, f.dup, f.loseUnsynced, f.checkTimeout
 	c.InitTimeout, c.Topology = f.initTimeout, f.topology
+	c.KafkaStrictCommits = f.kafkaStrictCommits
 	if f.logStderr {
 		c.LogStderr = cmd.ErrOrStderr()
 	}
@@ -347,12 +349,10 @@ func runAndReport(ctx context.Context, cfg harness.Config, store string, quiet b
 	}
 	run := checkUnlessInterrupted(out, interrupts, stderr)
 	run.Results.StartedAt = startedAt.UTC().Format(time.RFC3339)
-	if runErr != nil {
-		run.Results.Error = runErr.Error()
-	}
 	if err := reports.Write(dir, run); err != nil {
 		return &exitError{code: exitInternal, err: fmt.Errorf("writing results to %s: %w", dir, err)}
 	}
+	reports.PointLatest(store, dir)
 	fmt.Fprint(stdout, reports.Summary(&run.Results, dir))
 	if runErr != nil {
 		return &exitError{code: exitInternal, err: runErr}

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -96,23 +94,14 @@ Example:
 			if err != nil {
 				return &exitError{code: exitInternal, err: err}
 			}
-			md := m.Markdown()
-			js, err := json.MarshalIndent(m, "", "  ")
-			if err != nil {
-				return &exitError{code: exitInternal, err: err}
+			if err := suite.WriteFiles(dir, m, strategies); err != nil {
+				return &exitError{code: exitInternal, err: fmt.Errorf("writing the matrix to %s: %w", dir, err)}
 			}
-			expected := suite.ExpectedMarkdown(strategies, m.Nemeses)
-			files := map[string][]byte{"matrix.md": []byte(md), "matrix.json": js, "expected.md": []byte(expected)}
+			reports.PointLatest(store, dir)
+			fmt.Fprint(cmd.OutOrStdout(), m.Markdown())
 			if cmp := m.TxnMarkdown(); cmp != "" {
-				files["comparison.md"] = []byte(cmp)
-				md += "\nWithout faults, per contention level:\n\n" + cmp
+				fmt.Fprintf(cmd.OutOrStdout(), "\nWithout faults, per contention level:\n\n%s", cmp)
 			}
-			for name, data := range files {
-				if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-					return &exitError{code: exitInternal, err: err}
-				}
-			}
-			fmt.Fprint(cmd.OutOrStdout(), md)
 			fmt.Fprintf(cmd.OutOrStdout(), "results: %s\n", dir)
 			if m.Disagree > 0 {
 				return &exitError{code: exitInvalid, err: fmt.Errorf("%d cells contradict their strategy's expected verdict", m.Disagree)}

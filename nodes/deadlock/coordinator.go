@@ -13,12 +13,12 @@ import (
 )
 
 // Coordinator runs the transactions its node's clients send: strict
-// two-phase locking, one lock at a time in the order the transaction
-// touches its keys (the growing phase), then a one-round commit that
-// applies the writes and releases every lock at once (the shrinking phase
-// happens all at commit, which is what makes it strict). An aborted
-// attempt releases everything and, after a short random pause, starts
-// again with the same timestamp.
+// two-phase locking, taking locks in the order the transaction touches its
+// keys, one site at a time (the growing phase), then a one-round commit
+// that applies the writes and releases every lock at once (the shrinking
+// phase happens all at commit, which is what makes it strict). An aborted
+// attempt releases everything and, once every site has, starts again after
+// a short random pause with the same timestamp.
 type Coordinator struct {
 	n        *Node
 	seq      int

@@ -3,7 +3,7 @@ package deadlock
 import "github.com/ddbbench/ddbbench/history/txn"
 
 // EdgeChasing is Chandy, Misra & Haas's probe algorithm for the AND model
-// (1983, §4; Özsu & Valduriez, §11.6.3 "Distributed Deadlock Detection";
+// (1983; Özsu & Valduriez, §11.6.3 "Distributed Deadlock Detection";
 // Knapp 1987): when a request starts to wait, or comes to wait for someone
 // new, the waiter sends a probe along each new wait-for edge. A probe goes
 // to the coordinator of the transaction it reaches, which passes it to the

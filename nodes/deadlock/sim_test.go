@@ -135,7 +135,7 @@ func TestPoliciesAreStrictlySerializableByElle(t *testing.T) {
 
 // Starvation: a transaction keeps its timestamp through its restarts, so it
 // ages until nothing is older; and the oldest transaction is never made to
-// die, nor wounded (Rosenkrantz, Stearns & Lewis, §3). Together these mean
+// die, nor wounded (Rosenkrantz, Stearns & Lewis 1978). Together these mean
 // the oldest waiting transaction always commits, and so, in turn, does
 // every other. The test checks both halves as they happen, and the
 // consequence at the end: with no bound on restarts, every transaction

@@ -10,10 +10,9 @@ import (
 const (
 	RSL         = "Rosenkrantz, Stearns & Lewis, System Level Concurrency Control for Distributed Database Systems, ACM TODS 3(2), 1978"
 	CMH         = "Chandy, Misra & Haas, Distributed Deadlock Detection, ACM TOCS 1(2), 1983"
-	OzsuV       = "Özsu & Valduriez, Principles of Distributed Database Systems, 3rd ed. (2011), ch. 11"
+	OzsuV       = "Özsu & Valduriez, Principles of Distributed Database Systems, 3rd ed. (2011)"
 	ElmasriN    = "Elmasri & Navathe, Fundamentals of Database Systems, 7th ed. (2016), ch. 21 and 23"
 	BHG         = "Bernstein, Hadzilacos & Goodman, Concurrency Control and Recovery in Database Systems (1987)"
-	GrayReuter  = "Gray & Reuter, Transaction Processing (1993)"
 	Knapp       = "Knapp, Deadlock Detection in Distributed Databases, ACM Computing Surveys 19(4), 1987"
 	commitIssue = "atomic commitment is issue 12"
 )
@@ -33,7 +32,7 @@ const (
 var (
 	killUnsafe = nodes.Expectation{Nemesis: "kill", Safe: false,
 		Reason:    "the one-round commit is not atomic and lock tables are volatile: a coordinator that crashes while its transaction holds locks leaves them held forever (waiters behind them never finish), and a participant that crashes forgets its locks, so a transaction that still believes it holds them applies values another transaction has meanwhile read or replaced",
-		Reference: BHG + ", ch. 7 (a site failure during commit needs an atomic commitment protocol); " + OzsuV + ", §12.1; " + commitIssue}
+		Reference: BHG + ", ch. 7 (a site failure during commit needs an atomic commitment protocol); " + OzsuV + ", ch. 12 (reliability and atomic commitment); " + commitIssue}
 	safeNone = func(why string, refs string) nodes.Expectation {
 		return nodes.Expectation{Nemesis: "none", Safe: true, Reason: why, Reference: refs}
 	}
@@ -53,7 +52,7 @@ func Strategies() []nodes.Strategy {
 		strategy("2pl-wait", "strict 2PL over a sharded store; a conflicting request waits forever (deadlocks)", Wait{}, []nodes.Expectation{
 			{Nemesis: "none", Safe: false,
 				Reason:    "transactions lock their keys in no agreed order, so two can each hold what the other wants: a cycle in the wait-for graph that nothing breaks, and every transaction that later needs those keys joins the wait",
-				Reference: BHG + ", §3.4 (deadlock); " + GrayReuter + ", §7.11"},
+				Reference: BHG + ", §3.4 (deadlocks); " + OzsuV + ", §11.6 (deadlock management)"},
 			{Nemesis: "partition", Safe: false, Reason: "deadlocks form as they do without faults; a partition only adds waits", Reference: BHG + ", §3.4"},
 			{Nemesis: "kill", Safe: false, Reason: "deadlocks form as they do without faults; " + killUnsafe.Reason, Reference: killUnsafe.Reference},
 		}),
@@ -63,12 +62,12 @@ func Strategies() []nodes.Strategy {
 			killUnsafe,
 		}),
 		strategy("2pl-wait-die", "strict 2PL with wait-die: an older requester waits, a younger one dies and restarts with its timestamp", WaitDie{}, []nodes.Expectation{
-			safeNone("waits only ever go from older to younger transactions, so the wait-for graph has no cycle; a restarted transaction keeps its timestamp and, once the oldest, never dies, so none starves", RSL+", §3 (wait-die); "+OzsuV+", §11.6.2"),
+			safeNone("waits only ever go from older to younger transactions, so the wait-for graph has no cycle; a restarted transaction keeps its timestamp and, once the oldest, never dies, so none starves", RSL+" (wait-die); "+OzsuV+", §11.6.2"),
 			partitionHeals("no cycle can form whatever the delays; "+retransmit, RSL),
 			killUnsafe,
 		}),
 		strategy("2pl-wound-wait", "strict 2PL with wound-wait: an older requester wounds (aborts) a younger holder; a younger requester waits", WoundWait{}, []nodes.Expectation{
-			safeNone("waits only ever go from younger to older transactions, so the wait-for graph has no cycle; the oldest transaction is never wounded, so none starves", RSL+", §3 (wound-wait); "+OzsuV+", §11.6.2; "+ElmasriN),
+			safeNone("waits only ever go from younger to older transactions, so the wait-for graph has no cycle; the oldest transaction is never wounded, so none starves", RSL+" (wound-wait); "+OzsuV+", §11.6.2; "+ElmasriN),
 			partitionHeals("no cycle can form: a wound lost in the partition is repeated until the wounded transaction's coordinator answers, as the paper's reliable messages are; "+retransmit, RSL),
 			killUnsafe,
 		}),
@@ -78,7 +77,7 @@ func Strategies() []nodes.Strategy {
 			killUnsafe,
 		}),
 		strategy("2pl-detect-edge-chasing", "strict 2PL with Chandy-Misra-Haas probes along wait-for edges; a probe back at its initiator aborts it", EdgeChasing{}, []nodes.Expectation{
-			safeNone("a deadlock's last wait sends a probe that follows every edge of the cycle back to its sender, which aborts itself; probes travel only along real, current edges, so no phantom is found", CMH+", §4 (AND model); "+Knapp),
+			safeNone("the wait that closes a cycle sends a probe that follows every edge of it back to its sender, which aborts itself; other initiators on the same cycle may find it too and abort for a cycle already broken, which costs aborts, not correctness", CMH+" (probe computation in the resource model); "+Knapp),
 			{Nemesis: "partition", Safe: false,
 				Reason:    "probes are sent once, when a wait begins; one lost in the partition leaves its deadlock undetected for good, since no later probe retraces the cycle, and the transactions on it never finish",
 				Reference: CMH + " (assumes messages are not lost); " + Knapp + " (correctness of probe algorithms); " + OzsuV + ", §11.6.3"},

@@ -33,7 +33,7 @@ func compatible(a, b Mode) bool { return a == Shared && b == Shared }
 // transaction keeps its timestamp through every restart, so it grows older
 // relative to every newcomer until it is the oldest: that is what frees
 // wait-die and wound-wait from starvation (Rosenkrantz, Stearns & Lewis
-// 1978, §3).
+// 1978).
 type TS struct {
 	Time int64 `json:"t"`
 	Node int   `json:"n"`

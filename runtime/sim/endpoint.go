@@ -63,6 +63,12 @@ func (ep *endpoint) boot() {
 		// incarnation's request cannot be mistaken for a new one's.
 		nextMsgID: ep.incarnation<<32 | 1,
 	}
+	ep.env.firstMsgID = ep.env.nextMsgID
+	if ep.kind == network.Client {
+		// Clients remember how each request ended, to say what a stray
+		// reply was (protocol warnings).
+		ep.env.ends = new([]requestEnd)
+	}
 	ep.node = ep.factory()
 	ep.node.Init(ep.env)
 }
@@ -136,9 +142,15 @@ func (ep *endpoint) deliver(msg maelstrom.Msg) {
 	if msg.IsReply() {
 		call, ok := e.pending[msg.InReplyTo]
 		if !ok {
-			return // a late reply: its RPC already timed out
+			// A late reply (its RPC already timed out), a duplicate, or
+			// one to nothing: a client says which.
+			if e.ends != nil {
+				ep.sim.warnings.add(e.stray(msg), time.Duration(ep.sim.now), msg)
+			}
+			return
 		}
 		delete(e.pending, msg.InReplyTo)
+		e.ended(msg.InReplyTo, requestAnswered)
 		e.CancelTimer(call.timer)
 		if rpcErr := msg.Err(); rpcErr != nil {
 			call.cb(msg, rpcErr)
@@ -146,6 +158,9 @@ func (ep *endpoint) deliver(msg maelstrom.Msg) {
 			call.cb(msg, nil)
 		}
 		return
+	}
+	if e.ends != nil {
+		ep.sim.warnings.add(WarnUnsolicited, time.Duration(ep.sim.now), msg)
 	}
 	ep.node.Handle(msg)
 }
@@ -187,8 +202,12 @@ type env struct {
 	rng       *rand.Rand
 	nextMsgID int
 	pending   map[int]*rpcCall
-	timers    map[nodes.TimerID]struct{} // live timers; a cancelled one is absent
-	nextTimer nodes.TimerID
+	// firstMsgID is this incarnation's first request id; ends, kept for
+	// clients only, records how each request since then ended.
+	firstMsgID int
+	ends       *[]requestEnd
+	timers     map[nodes.TimerID]struct{} // live timers; a cancelled one is absent
+	nextTimer  nodes.TimerID
 }
 
 func (e *env) ID() string         { return e.ep.id }
@@ -312,6 +331,7 @@ func (e *env) RPC(dest, typ string, body any, timeout time.Duration, cb func(mae
 	call.timer = e.SetTimer(timeout, func() {
 		if _, ok := e.pending[id]; ok {
 			delete(e.pending, id)
+			e.ended(id, requestTimedOut)
 			cb(maelstrom.Msg{}, maelstrom.NewRPCError(maelstrom.Timeout, typ+" to "+dest+" timed out"))
 		}
 	})

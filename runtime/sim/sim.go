@@ -71,6 +71,7 @@ type Sim struct {
 	waits     []history.Wait
 	commits   []history.CommitEvent
 	watchers  []*phaseWatch
+	warnings  Warnings
 	err       error
 	interrupt atomic.Bool
 	started   bool
