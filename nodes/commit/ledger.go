@@ -139,12 +139,13 @@ func (l *ledger) commit(txn string) bool {
 	return true
 }
 
-// abort drops an attempt here: its locks go and the outcome is written,
-// lazily, for whoever asks. A prepared attempt's record goes too (unforced:
-// after a crash the record is back, and asking finds the abort again); an
-// attempt that never voted is aborted unilaterally, which a participant
-// may do until it votes.
-func (l *ledger) abort(txn string) {
+// abort drops an attempt here: its locks go and the outcome is written
+// for whoever asks, lazily unless force says otherwise. A prepared
+// attempt's record goes too (unforced, after a crash the record is back,
+// and asking finds the abort again, as presumed abort has it); an attempt
+// that never voted is aborted unilaterally, which a participant may do
+// until it votes.
+func (l *ledger) abort(txn string, force bool) {
 	st := l.n.Env().Store()
 	if _, ok := l.outcome(txn); ok {
 		return
@@ -152,6 +153,9 @@ func (l *ledger) abort(txn string) {
 	st.Put(outcomeKey(txn), []byte(aborted))
 	if l.prepared[txn] != nil {
 		l.forget(txn)
+		if force {
+			st.Sync()
+		}
 	}
 	l.n.Site().Release(txn)
 	l.n.Env().CommitState(txn, history.TxnAborted, "")
@@ -185,6 +189,6 @@ func (l *ledger) know(txn string) (state string, ok bool) {
 	if l.readOnly[txn] {
 		return "", false
 	}
-	l.abort(txn)
+	l.abort(txn, false)
 	return aborted, true
 }

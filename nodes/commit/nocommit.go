@@ -11,18 +11,21 @@ import (
 // transaction holds its locks, the coordinator sends each participant its
 // writes, one participant after the other, and answers the client when
 // the last has acknowledged applying them; there is no vote and no
-// agreement. A participant applies
-// what it is sent, whether it still holds the locks or not, and forces it
-// to its log.
+// agreement. A participant applies what it is sent, whether it still holds
+// the locks or not, and forces it to its log. An apply that is not
+// acknowledged in time (the participant is down, cut off or paused, or
+// the message was lost) ends the transaction there: the client hears an
+// indefinite error, and the participants before it keep what they applied.
 //
 // What it lacks is what the protocols above add (Bernstein, Hadzilacos &
-// Goodman 1987, ch. 7): a participant that crashed before applying never
-// voted, so the others cannot know it will not apply; a coordinator that
-// crashes between two applies leaves the transaction applied at some
-// participants and never at the others; and a participant that lost its
-// locks (it crashed, or aborted the attempt on its own while cut off)
-// applies values computed from reads that others have since overwritten.
-// The atomicity checker must catch it.
+// Goodman 1987, ch. 7): nobody promised anything before the writes went
+// out, so a participant that is down when its writes come never applies
+// them while the others did; a coordinator that crashes between two
+// applies leaves the transaction applied at some participants and never
+// at the others; and a participant that lost its locks (it crashed, or
+// aborted the attempt on its own while cut off) applies values computed
+// from reads that others have since overwritten. The atomicity checker
+// must catch it.
 type NoCommit struct{ n *deadlock.Node }
 
 // applyBody carries a participant's writes, to apply at once.
@@ -59,12 +62,12 @@ func (p *NoCommit) applyFrom(c *deadlock.Commit, i int) {
 		defer p.n.Env().SetPhase("")
 	}
 	site := c.Participants[i]
-	acked := false
-	call(p.n, site, "apply", applyBody{Txn: c.Txn, Writes: c.Writes[site]}, p.apply, func() bool { return !acked }, func(ackBody) {
-		if !acked {
-			acked = true
-			p.applyFrom(c, i+1)
+	once(p.n, site, "apply", applyBody{Txn: c.Txn, Writes: c.Writes[site]}, p.apply, voteTimeout, func(_ ackBody, ok bool) {
+		if !ok {
+			c.Indefinite("apply at " + site + " was not acknowledged: the transaction may be partly applied")
+			return
 		}
+		p.applyFrom(c, i+1)
 	})
 }
 

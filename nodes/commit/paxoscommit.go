@@ -186,7 +186,7 @@ func (p *PaxosCommit) decision(_ string, b decisionBody) {
 	if b.Commit {
 		p.ledger.commit(b.Txn)
 	} else {
-		p.ledger.abort(b.Txn)
+		p.ledger.abort(b.Txn, false)
 	}
 	delete(p.blocked, b.Txn)
 	p.answer(b.Txn, b.Commit, causeTermination)

@@ -182,6 +182,11 @@ func (s *SagaNode) next(g *saga) {
 				g.results[op.Pos] = r.Results[j]
 			}
 			g.done++
+			if g.done == 1 && len(g.steps) > 1 {
+				// Half done: the coordinator's worst moment to crash.
+				s.env.SetPhase(history.TxnDeciding)
+				defer s.env.SetPhase("")
+			}
 			s.next(g)
 		})
 	s.env.SetTimer(stepTimeout, func() {

@@ -50,8 +50,10 @@ import (
 // Recovery: a participant that failed before the outcome was known may
 // not join the termination protocol (its state is stale); it asks the
 // others, and the coordinator, until one knows. If every participant and
-// the coordinator failed (a total failure), none knows, and it blocks:
-// three-phase commit is nonblocking only while some site is up.
+// the coordinator failed (a total failure), none knows, and it blocks
+// until all are back: three-phase commit is nonblocking only while some
+// site is up. Decisions are forced, aborts included, so that whoever
+// decided still knows after a crash.
 type ThreePC struct {
 	n          *deadlock.Node
 	ledger     *ledger
@@ -239,7 +241,7 @@ func (p *ThreePC) decision(_ string, b decisionBody) {
 	if b.Commit {
 		p.ledger.commit(b.Txn)
 	} else {
-		p.ledger.abort(b.Txn)
+		p.ledger.abort(b.Txn, true)
 	}
 	delete(p.recovering, b.Txn)
 	delete(p.blocked, b.Txn)
@@ -262,7 +264,7 @@ func (p *ThreePC) state(txn string) string {
 	if p.ledger.readOnly[txn] {
 		return stateRecovering // knows nothing, takes no part
 	}
-	p.ledger.abort(txn) // never voted: it aborts now, and says so
+	p.ledger.abort(txn, true) // never voted: it aborts now, and says so
 	return aborted
 }
 
@@ -277,8 +279,11 @@ func (p *ThreePC) status(_ string, b statusBody, reply func(statusReply)) {
 	switch {
 	case logged && !rec.PreCommit:
 		reply(statusReply{State: committed})
-	case logged || p.rounds[b.Txn] != nil:
+	case p.rounds[b.Txn] != nil:
 		reply(statusReply{State: uncertain})
+	case logged:
+		// Pre-committed before a crash: it cannot decide alone.
+		reply(statusReply{State: statePreCommitted})
 	default:
 		// No pre-commit record: no PRE-COMMIT was sent, so nobody can
 		// have committed.
@@ -400,6 +405,14 @@ func (p *ThreePC) decideAll(txn string, r *record, commit bool) {
 
 // inquire is a recovering participant's question, asked of the
 // coordinator and every participant until one knows the outcome.
+//
+// After a total failure nobody may know: then, once the coordinator and
+// every participant are back and none decided, their logs together
+// decide, as the last site to fail would have (Skeen 1981, recovery from
+// total failure): the coordinator's pre-commit record means that every
+// participant voted yes and that no operational participant decided
+// without hearing of it, so the lowest participant commits for all;
+// without that record the coordinator answers abort.
 func (p *ThreePC) inquire(txn string) {
 	r := p.ledger.prepared[txn]
 	if r == nil {
@@ -407,20 +420,34 @@ func (p *ThreePC) inquire(txn string) {
 	}
 	asked := append([]string{r.Owner.Coord}, r.Writers...)
 	left, learned := len(asked), false
+	answers := map[int]string{}
 	for i, node := range asked {
 		ask(p.n, node, "status", statusBody{Txn: txn, Coordinator: i == 0}, p.status, func(s statusReply, ok bool) {
 			left--
+			if ok {
+				answers[i] = s.State
+			}
 			if ok && !learned && (s.State == committed || s.State == aborted) && p.ledger.prepared[txn] != nil {
 				learned = true
 				p.decision("", decisionBody{Txn: txn, Commit: s.State == committed})
 			}
-			if left == 0 && !learned && p.ledger.prepared[txn] != nil {
-				if !p.blocked[txn] {
-					p.blocked[txn] = true
-					p.n.Env().CommitState(txn, history.TxnBlocked, "")
-				}
-				p.n.Env().SetTimer(doubtTimeout, func() { p.inquire(txn) })
+			if left > 0 || learned || p.ledger.prepared[txn] == nil {
+				return
 			}
+			allBack := answers[0] == statePreCommitted
+			for j := 1; j < len(asked); j++ {
+				allBack = allBack && answers[j] == stateRecovering
+			}
+			if allBack && slices.Min(r.Writers) == p.n.Self() {
+				p.n.Env().Logf("3pc %s: every site recovered and none decided; the coordinator pre-committed: commit", txn)
+				p.decideAll(txn, r, true)
+				return
+			}
+			if !p.blocked[txn] {
+				p.blocked[txn] = true
+				p.n.Env().CommitState(txn, history.TxnBlocked, "")
+			}
+			p.n.Env().SetTimer(doubtTimeout, func() { p.inquire(txn) })
 		})
 	}
 }

@@ -179,7 +179,7 @@ func (p *TwoPC) decision(_ string, b decisionBody) {
 	if b.Commit {
 		p.ledger.commit(b.Txn)
 	} else {
-		p.ledger.abort(b.Txn)
+		p.ledger.abort(b.Txn, false)
 	}
 	delete(p.blocked, b.Txn)
 }

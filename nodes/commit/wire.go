@@ -89,11 +89,16 @@ func call[Req, Resp any](n host, dest, typ string, req Req, handler func(string,
 // ask sends a request to dest once and calls cb with the answer, or with
 // ok false when none came within askTimeout.
 func ask[Req, Resp any](n host, dest, typ string, req Req, handler func(string, Req, func(Resp)), cb func(r Resp, ok bool)) {
+	once(n, dest, typ, req, handler, askTimeout, cb)
+}
+
+// once is ask with its own timeout.
+func once[Req, Resp any](n host, dest, typ string, req Req, handler func(string, Req, func(Resp)), timeout time.Duration, cb func(r Resp, ok bool)) {
 	if dest == n.Self() {
 		n.Later(func() { handler(dest, req, func(r Resp) { n.Later(func() { cb(r, true) }) }) })
 		return
 	}
-	n.Env().RPC(dest, typ, req, askTimeout, func(resp maelstrom.Msg, err error) {
+	n.Env().RPC(dest, typ, req, timeout, func(resp maelstrom.Msg, err error) {
 		var r Resp
 		if err != nil {
 			cb(r, false)

@@ -57,7 +57,7 @@ type Lock = lockItem
 
 // Commit is one attempt handed to the protocol: who takes part, what each
 // participant must still hold and what it writes. The protocol ends it
-// with Committed or Aborted, exactly once.
+// with Committed, Aborted or Indefinite, exactly once.
 type Commit struct {
 	Txn   string // the attempt's name
 	Owner Owner
@@ -91,6 +91,15 @@ func (cm *Commit) Aborted(cause string) {
 	if cm.end() {
 		cm.c.record(cm.t, cause, 0)
 		cm.c.retryOrGiveUp(cm.t)
+	}
+}
+
+// Indefinite ends the attempt without an outcome the coordinator knows:
+// the client hears an indefinite error (crash), and the transaction is
+// not tried again, since it may have taken effect.
+func (cm *Commit) Indefinite(text string) {
+	if cm.end() {
+		cm.c.fail(cm.t, maelstrom.Crash, text)
 	}
 }
 
