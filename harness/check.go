@@ -80,7 +80,9 @@ func assemble(out *Outcome, check bool) *reports.Run {
 	// Runs whose nodes reported their commits are checked for agreement
 	// and measured for blocking and cost.
 	if len(out.Commits) > 0 {
-		checks = append(checks, agreement.New(out.Commits))
+		// First: where nodes decided both ways, it names the attempt and
+		// the two sides, the most direct evidence there is.
+		checks = append([]checkers.Checker{agreement.New(out.Commits)}, checks...)
 		r.Commit = commitstats.Compute(out.Commits, commitstats.Options{
 			Faults: out.Faults, End: int64(out.Duration), Latency: cfg.Latency,
 			ProtocolMessages: protocolMessages(m.ServerByType, cfg.Strategy.ProtocolMessages), ForcedWrites: m.ForcedWrites,

@@ -58,9 +58,9 @@ type Stats struct {
 	Aborted   int            `json:"aborted"`
 	Aborts    map[string]int `json:"aborts,omitempty"`
 	AbortRate float64        `json:"abort_rate"`
-	// ParticipantsPerCommit are the participants that reported applying a
-	// committed attempt (those with writes), on average.
-	ParticipantsPerCommit float64 `json:"participants_per_commit"`
+	// WritersPerCommit are the participants that reported applying a
+	// committed attempt's writes, on average.
+	WritersPerCommit float64 `json:"writers_per_commit"`
 	// Decide is from a coordinator starting the protocol to its decision
 	// (when the client can be told), Learn to the last participant
 	// applying it; medians in ms and in message delays.
@@ -162,7 +162,7 @@ func Compute(events []history.CommitEvent, o Options) *Stats {
 				learn = append(learn, seconds(l-t0)*1000)
 			}
 		}
-		s.ParticipantsPerCommit += float64(appliers[txn])
+		s.WritersPerCommit += float64(appliers[txn])
 		commits++
 	}
 	s.DecideMs, s.LearnMs = median(decide), median(learn)
@@ -171,7 +171,7 @@ func Compute(events []history.CommitEvent, o Options) *Stats {
 		s.DecideDelays, s.LearnDelays = s.DecideMs/unit, s.LearnMs/unit
 	}
 	if commits > 0 {
-		s.ParticipantsPerCommit /= float64(commits)
+		s.WritersPerCommit /= float64(commits)
 		s.MessagesPerCommit = float64(o.ProtocolMessages) / float64(commits)
 		s.ForcedWritesPerCommit = float64(o.ForcedWrites) / float64(commits)
 	}

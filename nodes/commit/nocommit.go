@@ -78,7 +78,9 @@ func (p *NoCommit) apply(_ string, b applyBody, reply func(ackBody)) {
 		p.n.Site().Install(b.Writes)
 		st.Put(outcomeKey(b.Txn), []byte(committed))
 		st.Sync()
-		p.n.Env().CommitState(b.Txn, history.TxnCommitted, "")
+		if len(b.Writes) > 0 {
+			p.n.Env().CommitState(b.Txn, history.TxnCommitted, "")
+		}
 	}
 	p.n.Site().Release(b.Txn)
 	reply(ackBody{})

@@ -309,8 +309,8 @@ func (s *SagaNode) exec(_ string, b stepBody, reply func(stepReply)) {
 	st := s.env.Store()
 	s.putRecord(b.Saga, b.Index, r)
 	st.Sync()
-	if r.Refused == "" {
-		s.env.CommitState(b.Saga, history.TxnCommitted, "")
+	if r.Refused == "" && len(r.Undo) > 0 {
+		s.env.CommitState(b.Saga, history.TxnCommitted, "") // a step that wrote
 	}
 	reply(stepReply{Results: r.Results, Refused: r.Refused})
 }
@@ -390,7 +390,7 @@ func (s *SagaNode) compensateAt(_ string, b compensateBody, reply func(ackBody))
 			st.Put(valueKey(op.Key), json.RawMessage(strconv.Itoa(bal+amount)))
 		}
 	}
-	ran := ok && r.Refused == ""
+	ran := ok && r.Refused == "" && len(r.Undo) > 0
 	r.Compensated = true
 	s.putRecord(b.Saga, b.Index, r)
 	st.Sync()
