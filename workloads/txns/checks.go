@@ -12,13 +12,14 @@ import (
 // analysis for the configured consistency models and, for list appends
 // with final reads, atomicity.
 func Checkers(c Config) []checkers.Checker {
-	out := []checkers.Checker{elle.New(elle.Options{Workload: c.Kind, Models: c.Models})}
+	var out []checkers.Checker
 	if c.Kind == ListAppend && c.FinalReads {
 		// Unique appended elements make the final reads say exactly which
-		// writes of each transaction happened: all or none.
+		// writes of each transaction happened: all or none. First, as the
+		// more specific evidence: it names the transaction half applied.
 		out = append(out, atomicity.New())
 	}
-	return out
+	return append(out, elle.New(elle.Options{Workload: c.Kind, Models: c.Models}))
 }
 
 // checkModels reports a model Elle does not know, listing the valid ones.
