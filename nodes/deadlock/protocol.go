@@ -136,9 +136,6 @@ func (n *Node) Env() nodes.Env { return n.env }
 func (n *Node) Self() string    { return n.self }
 func (n *Node) Sites() []string { return n.sites }
 
-// SiteOf is the node that owns key.
-func (n *Node) SiteOf(key string) string { return n.siteOf(key) }
-
 // Site is the node's participant: its lock table and data.
 func (n *Node) Site() *Site { return n.site }
 
