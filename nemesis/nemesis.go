@@ -229,7 +229,7 @@ func (n *Nemesis) arm(spec *kindSpec, until time.Duration) {
 			return
 		}
 		fired = true
-		n.hold1(n.start(spec, &fault{nodes: []string{node}}, fmt.Sprintf("%s %s", spec.phase, node)), spec, until)
+		n.hold1(n.start(spec, &fault{nodes: []string{node}}, "entering phase "+spec.phase), spec, until)
 	})
 	n.watches = append(n.watches, cancel)
 	n.t.After(n.interval, func() {
