@@ -2,7 +2,6 @@ package commit
 
 import (
 	"encoding/json"
-	"slices"
 
 	"github.com/ddbbench/ddbbench/nodes/deadlock"
 )
@@ -134,18 +133,9 @@ func (a *acceptor) accept(_ string, m phase2a, tellLeader func(dest string, b ph
 		m.Values = b.values
 	}
 	s.Promised = m.Ballot
-	for _, rm := range sortedInstances(m.Values) {
+	for _, rm := range sortedKeys(m.Values) {
 		s.Accepted[rm] = accepted{Ballot: m.Ballot, Value: m.Values[rm]}
 	}
 	a.force(m.Txn, s)
 	tellLeader(m.Leader, phase2b{Txn: m.Txn, Ballot: m.Ballot, Acceptor: a.n.Self(), Values: m.Values})
-}
-
-func sortedInstances(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

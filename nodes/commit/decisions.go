@@ -75,3 +75,20 @@ func (d *decisions) putIndex() {
 	b, _ := json.Marshal(d.index)
 	d.n.Env().Store().Put(decisionIndex, b)
 }
+
+// sendCommits sends COMMIT to the writers, each until it acknowledges,
+// then ends the commit record: every participant has it now.
+func (d *decisions) sendCommits(txn string, writers []string, commitAt func(string, decisionBody, func(ackBody))) {
+	left := len(writers)
+	for _, site := range writers {
+		acked := false
+		call(d.n, site, "commit", decisionBody{Txn: txn, Commit: true}, commitAt, func() bool { return !acked }, func(ackBody) {
+			if !acked {
+				acked = true
+				if left--; left == 0 {
+					d.end(txn)
+				}
+			}
+		})
+	}
+}

@@ -114,7 +114,7 @@ func (p *ThreePC) Start(n *deadlock.Node) {
 	recs := p.log.load()
 	for _, txn := range p.log.index {
 		if rec, ok := recs[txn]; ok && !rec.PreCommit {
-			p.sendCommits(txn, rec.Writers)
+			p.log.sendCommits(txn, rec.Writers, p.commitAt)
 		}
 	}
 }
@@ -181,7 +181,7 @@ func (p *ThreePC) decide(r *round3) {
 		p.log.force(r.c.Txn, decision{Writers: r.writers})
 	}
 	r.c.Committed()
-	p.sendCommits(r.c.Txn, r.writers)
+	p.log.sendCommits(r.c.Txn, r.writers, p.commitAt)
 }
 
 func (p *ThreePC) abort(r *round3, cause string) {
@@ -193,21 +193,6 @@ func (p *ThreePC) abort(r *round3, cause string) {
 		}
 	}
 	r.c.Aborted(cause)
-}
-
-func (p *ThreePC) sendCommits(txn string, writers []string) {
-	left := len(writers)
-	for _, site := range writers {
-		acked := false
-		call(p.n, site, "commit", decisionBody{Txn: txn, Commit: true}, p.commitAt, func() bool { return !acked }, func(ackBody) {
-			if !acked {
-				acked = true
-				if left--; left == 0 {
-					p.log.end(txn)
-				}
-			}
-		})
-	}
 }
 
 // The participant.

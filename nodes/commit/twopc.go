@@ -79,7 +79,7 @@ func (p *TwoPC) Start(n *deadlock.Node) {
 	recs := p.log.load()
 	for _, txn := range p.log.index {
 		if rec, ok := recs[txn]; ok {
-			p.sendCommits(txn, rec.Writers)
+			p.log.sendCommits(txn, rec.Writers, p.commitAt)
 		}
 	}
 }
@@ -121,7 +121,7 @@ func (p *TwoPC) voted(r *round, site, vote string) {
 	}
 	r.c.Committed()
 	env.SetPhase("")
-	p.sendCommits(r.c.Txn, r.writers)
+	p.log.sendCommits(r.c.Txn, r.writers, p.commitAt)
 }
 
 // abort decides abort: ABORT goes to every participant that may still
@@ -135,24 +135,6 @@ func (p *TwoPC) abort(r *round, cause string) {
 		}
 	}
 	r.c.Aborted(cause)
-}
-
-// sendCommits sends COMMIT to the writers until each acknowledges, then
-// ends the commit record.
-func (p *TwoPC) sendCommits(txn string, writers []string) {
-	left := len(writers)
-	for _, site := range writers {
-		acked := false
-		call(p.n, site, "commit", decisionBody{Txn: txn, Commit: true}, p.commitAt, func() bool { return !acked }, func(ackBody) {
-			if acked {
-				return
-			}
-			acked = true
-			if left--; left == 0 {
-				p.log.end(txn)
-			}
-		})
-	}
 }
 
 // The participant.
