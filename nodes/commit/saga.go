@@ -11,6 +11,7 @@ import (
 	"github.com/ddbbench/ddbbench/history"
 	"github.com/ddbbench/ddbbench/maelstrom"
 	"github.com/ddbbench/ddbbench/nodes"
+	"github.com/ddbbench/ddbbench/nodes/deadlock"
 )
 
 // SagaNode runs each transaction as a saga (Garcia-Molina & Salem,
@@ -136,6 +137,7 @@ func (s *SagaNode) begin(steps []step, width int, reply func([]json.RawMessage),
 	s.seq++
 	g := &saga{name: fmt.Sprintf("%s.%d.%d", s.self, s.inc, s.seq), steps: steps, results: make([]json.RawMessage, width), reply: reply, fail: fail}
 	s.sagas[g.name] = g
+	s.env.SetRole(deadlock.CoordinatorRole)
 	st := s.env.Store()
 	plan, _ := json.Marshal(steps)
 	st.Put(sagaKey(g.name), plan)
@@ -222,6 +224,9 @@ func (s *SagaNode) compensate(g *saga, from int, cause string, code int, text st
 // compensates what is already compensated).
 func (s *SagaNode) end(g *saga) {
 	delete(s.sagas, g.name)
+	if len(s.sagas) == 0 {
+		s.env.SetRole("")
+	}
 	s.env.Store().Delete(sagaKey(g.name))
 	s.putIndex()
 }

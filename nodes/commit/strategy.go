@@ -2,6 +2,7 @@ package commit
 
 import (
 	"github.com/ddbbench/ddbbench/nodes"
+	"github.com/ddbbench/ddbbench/nodes/deadlock"
 )
 
 // References.
@@ -25,7 +26,8 @@ const Workload = "txn-list-append"
 // Strategies are the commit protocols, for the catalog.
 func Strategies() []nodes.Strategy {
 	strategy := func(name, summary string, newNode func() nodes.Node, expect []nodes.Expectation, messages ...string) nodes.Strategy {
-		return nodes.Strategy{Name: name, Group: "commit", Summary: summary, Workload: Workload, New: newNode, Expect: expect, ProtocolMessages: messages}
+		return nodes.Strategy{Name: name, Group: "commit", Summary: summary, Workload: Workload, New: newNode, Expect: expect, ProtocolMessages: messages,
+			TargetRoles: []string{deadlock.CoordinatorRole}}
 	}
 	safe := func(nemesis, reason, ref string) nodes.Expectation {
 		return nodes.Expectation{Nemesis: nemesis, Safe: true, Reason: reason, Reference: ref}

@@ -24,6 +24,9 @@ type Coordinator struct {
 	seq      int
 	txns     map[string]*transaction // by id
 	accounts []int                   // the bank's accounts, from bank_init
+	// inProtocol counts attempts handed to a commit protocol and not yet
+	// decided (protocol.go).
+	inProtocol int
 }
 
 func newCoordinator(n *Node) *Coordinator {

@@ -108,7 +108,25 @@ func (cm *Commit) end() bool {
 		return false
 	}
 	cm.ended = true
+	cm.c.deciding(-1)
 	return true
+}
+
+// CoordinatorRole is the role (nodes.Env.SetRole) of a node with an
+// attempt in its commit protocol and no decision yet: what faults aimed at
+// a leader aim at in the commit strategies.
+const CoordinatorRole = "coordinator"
+
+// deciding counts the node's attempts between handover and decision, and
+// reports the coordinator role while there are any.
+func (c *Coordinator) deciding(delta int) {
+	c.inProtocol += delta
+	switch {
+	case delta > 0 && c.inProtocol == 1:
+		c.n.env.SetRole(CoordinatorRole)
+	case delta < 0 && c.inProtocol == 0:
+		c.n.env.SetRole("")
+	}
 }
 
 // handOver gives an attempt that holds its locks to the protocol.
@@ -123,6 +141,7 @@ func (c *Coordinator) handOver(t *transaction, writes map[string]map[string]json
 		cm.Writes[site] = w
 	}
 	c.n.env.CommitState(cm.Txn, history.TxnCommitting, "")
+	c.deciding(+1)
 	c.n.protocol.Commit(cm)
 }
 
