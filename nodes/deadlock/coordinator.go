@@ -193,7 +193,8 @@ func always() bool { return true }
 // applies the writes in one round: each participant writes its share and
 // releases. There is no vote: a participant that crashes before applying
 // loses its share, which is why atomic commitment needs two phases (see
-// the package documentation).
+// the package documentation). A node built with a commit protocol
+// (protocol.go; package commit's) hands the attempt to it here instead.
 func (c *Coordinator) commit(t *transaction) {
 	writes, reply, err := t.prog.run(t.values)
 	if err != nil {
