@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/ddbbench/ddbbench/checkers"
+	"github.com/ddbbench/ddbbench/checkers/agreement"
+	"github.com/ddbbench/ddbbench/checkers/commitstats"
 	"github.com/ddbbench/ddbbench/checkers/latency"
 	"github.com/ddbbench/ddbbench/checkers/liveness"
 	"github.com/ddbbench/ddbbench/checkers/set"
@@ -56,6 +58,7 @@ func assemble(out *Outcome, check bool) *reports.Run {
 	r.Messages = reports.Messages{
 		Total: m.Total(), ServerToServer: m.ServerServer, ClientServer: m.ClientServer,
 		ServerService: m.ServerService, Dropped: m.Dropped, Operations: ops,
+		ServerByType: m.ServerByType, ForcedWrites: m.ForcedWrites,
 	}
 	if ops > 0 {
 		r.Messages.PerOp = float64(m.Total()) / float64(ops)
@@ -76,6 +79,17 @@ func assemble(out *Outcome, check bool) *reports.Run {
 		}))
 		r.Transactions = txnstats.Compute(out.History, txnstats.Options{
 			Aborts: spec.aborts, Faults: out.Faults, Waits: out.Waits, Messages: m.Total(), Main: cfg.TimeLimit,
+		})
+	}
+	// Runs whose nodes reported their commits are checked for agreement
+	// and measured for blocking and cost.
+	if len(out.Commits) > 0 {
+		// First: where nodes decided both ways, it names the attempt and
+		// the two sides, the most direct evidence there is.
+		checks = append([]checkers.Checker{agreement.New(out.Commits)}, checks...)
+		r.Commit = commitstats.Compute(out.Commits, commitstats.Options{
+			Faults: out.Faults, End: int64(out.Duration), Latency: cfg.Latency,
+			ProtocolMessages: protocolMessages(m.ServerByType, cfg.Strategy.ProtocolMessages), ForcedWrites: m.ForcedWrites,
 		})
 	}
 	// Maelstrom's stats rule: some operation type that never succeeded
@@ -116,6 +130,16 @@ func assemble(out *Outcome, check bool) *reports.Run {
 		spec.headline(r)
 	}
 	return run
+}
+
+// protocolMessages counts the messages of the given types and their
+// replies.
+func protocolMessages(byType map[string]int64, types []string) int64 {
+	var n int64
+	for _, t := range types {
+		n += byType[t] + byType[t+"_ok"]
+	}
+	return n
 }
 
 // protocolWarnings records the simulator's protocol warnings.

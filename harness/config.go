@@ -133,6 +133,9 @@ func (c *Config) Validate() error {
 			if strings.HasPrefix(k, "clock") {
 				return badf("the clock nemesis skews simulated clocks; it cannot change a real process's clock (use a reference node in the simulator)")
 			}
+			if nemesis.NeedsPhases(k) {
+				return badf("the %s nemesis strikes when a node reports a protocol phase, which only reference nodes in the simulator do", k)
+			}
 		}
 	}
 	spec, ok := workloadSpecs[c.Workload]

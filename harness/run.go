@@ -51,6 +51,9 @@ type Outcome struct {
 	// runtime carries them (the simulator does, processes cannot).
 	Waits         []history.Wait
 	WaitsReported bool
+	// Commits are the nodes' commit-state reports (reference nodes in the
+	// simulator only).
+	Commits []history.CommitEvent
 }
 
 // progressStep is how much virtual time passes between progress reports and
@@ -178,6 +181,7 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 		out.Faults = nem.Faults()
 		out.Messages = s.Stats()
 		out.Waits, out.WaitsReported = s.Waits(), len(cfg.Bin) == 0
+		out.Commits = s.Commits()
 		out.Warnings = s.Warnings()
 		out.Logs = s.Logs()
 		out.Unstarted = driver.Unstarted

@@ -54,6 +54,15 @@ type Target interface {
 	Role(node string) string
 }
 
+// PhaseWatcher is what a Target offers when its nodes report the protocol
+// step they are in (nodes.Env.SetPhase): the simulator does, real
+// processes cannot. Faults that aim at a moment need it.
+type PhaseWatcher interface {
+	// WatchPhase calls f, once, with the first node that enters phase,
+	// at that instant; cancel stops the watch if it has not fired.
+	WatchPhase(phase string, f func(node string)) (cancel func())
+}
+
 // DefaultLeaderRoles are the roles that leader-targeted faults aim at.
 var DefaultLeaderRoles = []string{"leader", "primary"}
 
@@ -91,6 +100,7 @@ type Nemesis struct {
 	nerrs   int
 	killed  map[string]int // node -> active kill faults holding it down
 	paused  map[string]int // node -> active pause faults holding it paused
+	watches []func()       // cancels the armed phase watches
 }
 
 // fault is one started fault, until it is stopped.
@@ -186,7 +196,16 @@ func (n *Nemesis) cycle(spec *kindSpec, until time.Duration) {
 	if n.halted || n.t.Now() >= until {
 		return
 	}
-	f := n.begin(spec)
+	if spec.phase != "" {
+		n.arm(spec, until)
+		return
+	}
+	n.hold1(n.begin(spec), spec, until)
+}
+
+// hold1 stops f (which may be nil: nothing started) an interval from now,
+// and schedules the next cycle an interval after that.
+func (n *Nemesis) hold1(f *fault, spec *kindSpec, until time.Duration) {
 	n.t.After(n.interval, func() {
 		n.mu.Lock()
 		defer n.mu.Unlock()
@@ -199,12 +218,51 @@ func (n *Nemesis) cycle(spec *kindSpec, until time.Duration) {
 	})
 }
 
+// arm starts a fault that waits for its moment: the first node to enter
+// spec.phase within an interval is its target, struck at that instant
+// (inside the node's step, so that the node does nothing more). The fault
+// then lasts an interval. When no node enters the phase in time, the
+// cycle is skipped.
+func (n *Nemesis) arm(spec *kindSpec, until time.Duration) {
+	w, ok := n.t.(PhaseWatcher)
+	if !ok {
+		n.logf("skip %s: the runtime does not report its nodes' phases", spec.name)
+		n.hold1(nil, spec, until)
+		return
+	}
+	fired := false
+	cancel := w.WatchPhase(spec.phase, func(node string) {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		if n.halted {
+			return
+		}
+		fired = true
+		n.hold1(n.start(spec, &fault{nodes: []string{node}}, "entering phase "+spec.phase), spec, until)
+	})
+	n.watches = append(n.watches, cancel)
+	n.t.After(n.interval, func() {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		if fired || n.halted {
+			return
+		}
+		cancel()
+		n.logf("skip %s: no node entered phase %q within %v", spec.name, spec.phase, n.interval)
+		n.t.After(n.interval, func() { n.cycle(spec, until) })
+	})
+}
+
 // HealAll stops every active fault, heals the network and ends the
 // schedule: no fault starts after it.
 func (n *Nemesis) HealAll() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.halted = true
+	for _, cancel := range n.watches {
+		cancel()
+	}
+	n.watches = nil
 	if n.t == nil {
 		return
 	}
@@ -276,6 +334,11 @@ func (n *Nemesis) begin(spec *kindSpec) *fault {
 		n.logf("skip %s: %s", spec.name, detail)
 		return nil
 	}
+	return n.start(spec, f, detail)
+}
+
+// start applies a planned fault; see begin.
+func (n *Nemesis) start(spec *kindSpec, f *fault, detail string) *fault {
 	f.kind = spec
 	n.active = append(n.active, f)
 	ok := true

@@ -66,6 +66,11 @@ type Strategy struct {
 	// then refuses accesses with stale tokens, as Kleppmann's fenced
 	// storage does.
 	Fencing bool
+	// ProtocolMessages are the message types of the strategy's own
+	// protocol (replies count under "<type>_ok"), for counting its
+	// messages apart from the rest: a commit protocol's, not its
+	// locking's.
+	ProtocolMessages []string
 }
 
 // DefaultWorkload is the workload of a strategy that names none.

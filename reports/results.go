@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ddbbench/ddbbench/checkers"
+	"github.com/ddbbench/ddbbench/checkers/commitstats"
 	"github.com/ddbbench/ddbbench/checkers/latency"
 	"github.com/ddbbench/ddbbench/checkers/stats"
 	"github.com/ddbbench/ddbbench/checkers/txnstats"
@@ -68,7 +69,11 @@ type Results struct {
 	// locks: throughput, aborts by cause, restarts, commit latency,
 	// messages per commit.
 	Transactions *txnstats.Stats `json:"transactions,omitempty"`
-	Faults       []Fault         `json:"faults"`
+	// Commit are the commit figures of a run whose nodes reported their
+	// commits: blocking per fault phase, protocol latency in message
+	// delays, messages and forced log writes per commit, aborts by cause.
+	Commit *commitstats.Stats `json:"commit,omitempty"`
+	Faults []Fault            `json:"faults"`
 
 	Config RunConfig `json:"config"`
 }
@@ -102,6 +107,10 @@ type Messages struct {
 	PerOp          float64 `json:"per_op"`        // all messages per client operation
 	ServerPerOp    float64 `json:"server_per_op"` // server-to-server (and service) messages per operation
 	Operations     int     `json:"operations"`    // the denominator: client operations invoked
+	// ServerByType counts server-to-server messages by type; ForcedWrites
+	// the syncs that made something durable (the simulator counts both).
+	ServerByType map[string]int64 `json:"server_by_type,omitempty"`
+	ForcedWrites int64            `json:"forced_writes,omitempty"`
 }
 
 // StableLatency summarizes the set checker's stable latencies: for each

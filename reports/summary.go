@@ -54,6 +54,12 @@ func Summary(r *Results, dir string) string {
 		fmt.Fprintf(&b, "  transactions  %d committed (%.1f/s), %d given up, %d refused, %d indefinite; abort rate %.3f%s; %.2f restarts and %.1f messages per commit\n",
 			t.Committed, t.CommittedPerS, t.GaveUp, t.Refused, t.Indefinite, t.AbortRate, abortCauses(t.Aborts), t.RestartsPerCommit, t.MessagesPerCommit)
 	}
+	if c := r.Commit; c != nil {
+		fmt.Fprintf(&b, "  commit        %d committed, %d aborted%s; decided in %.1f ms p50 (%.1f delays), applied in %.1f ms (%.1f delays); %.1f protocol messages and %.1f forced writes per commit\n",
+			c.Committed, c.Aborted, abortCauses(c.Aborts), c.DecideMs, c.DecideDelays, c.LearnMs, c.LearnDelays, c.MessagesPerCommit, c.ForcedWritesPerCommit)
+		fmt.Fprintf(&b, "  blocking      in doubt %.1fs, blocked %.1fs (before/during/after faults %.1f/%.1f/%.1f s; longest %.1fs) over %d attempts; at the end %d in doubt, %d blocked\n",
+			c.InDoubt.Total(), c.Blocked.Total(), c.Blocked.Before, c.Blocked.During, c.Blocked.After, c.BlockedMaxS, c.BlockedTxns, c.InDoubtAtEnd, c.BlockedAtEnd)
+	}
 	fmt.Fprintf(&b, "  messages      %.2f per op (%.2f between servers), %d in all\n", r.Messages.PerOp, r.Messages.ServerPerOp, r.Messages.Total)
 	if s := r.StableLatency; s != nil {
 		fmt.Fprintf(&b, "  stable lat.   p50 %.2f  p95 %.2f  max %.2f ms until an element was in every read (%d elements)\n", s.P50, s.P95, s.Max, s.Count)

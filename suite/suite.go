@@ -39,6 +39,10 @@ type Config struct {
 	// Contention are bank contention levels (bank.Levels) to run every
 	// cell at; nil runs the base configuration's workload as it is.
 	Contention []string
+	// Costs adds, for each strategy, one fault-free run with constant
+	// latency, whose protocol latency in message delays is exact: the
+	// cost table of a commit suite.
+	Costs bool
 }
 
 // Run is one seed of one cell.
@@ -53,8 +57,35 @@ type Run struct {
 	MsgsPerOp    float64  `json:"msgs_per_op"`
 	ServerPerOp  float64  `json:"server_msgs_per_op"`
 	// Txn are the transaction figures of a transactional workload.
-	Txn   *TxnFigures `json:"txn,omitempty"`
-	Error string      `json:"error,omitempty"`
+	Txn *TxnFigures `json:"txn,omitempty"`
+	// Commit are the commit figures of a run whose nodes reported their
+	// commits.
+	Commit *CommitFigures `json:"commit,omitempty"`
+	Error  string         `json:"error,omitempty"`
+}
+
+// CommitFigures are a run's atomic commitment figures (a cell's are the
+// means over its seeds, but for Aborts, which are totals, and BlockedAtEnd
+// and BlockedMaxS, which are the largest).
+type CommitFigures struct {
+	// Blocked and InDoubt are participant-seconds over the whole run;
+	// BlockedDuring and BlockedAfter split Blocked by fault phase.
+	BlockedS       float64 `json:"blocked_s"`
+	BlockedDuringS float64 `json:"blocked_during_s"`
+	BlockedAfterS  float64 `json:"blocked_after_s"`
+	BlockedMaxS    float64 `json:"blocked_max_s"`
+	BlockedAtEnd   int     `json:"blocked_at_end"`
+	InDoubtS       float64 `json:"in_doubt_s"`
+	// AvailabilityDuringFaults is ok / invoked over operations invoked
+	// while a fault was active (0 when none was).
+	AvailabilityDuringFaults float64        `json:"availability_during_faults"`
+	WritersPerCommit         float64        `json:"writers_per_commit"`
+	DecideDelays             float64        `json:"decide_p50_delays"`
+	LearnDelays              float64        `json:"learn_p50_delays"`
+	MessagesPerCommit        float64        `json:"protocol_messages_per_commit"`
+	ForcedWritesPerCommit    float64        `json:"forced_writes_per_commit"`
+	AbortRate                float64        `json:"abort_rate"`
+	Aborts                   map[string]int `json:"aborts"`
 }
 
 // TxnFigures are a run's transaction statistics, the ones a comparison of
@@ -86,12 +117,13 @@ type Cell struct {
 	FirstFailure *Run              `json:"first_failure,omitempty"`
 	// Means over the seeds (availability over those that have one; null
 	// when none has).
-	Availability *float64    `json:"availability"`
-	P50          float64     `json:"p50_ms"`
-	P99          float64     `json:"p99_ms"`
-	MsgsPerOp    float64     `json:"msgs_per_op"`
-	ServerPerOp  float64     `json:"server_msgs_per_op"`
-	Txn          *TxnFigures `json:"txn,omitempty"`
+	Availability *float64       `json:"availability"`
+	P50          float64        `json:"p50_ms"`
+	P99          float64        `json:"p99_ms"`
+	MsgsPerOp    float64        `json:"msgs_per_op"`
+	ServerPerOp  float64        `json:"server_msgs_per_op"`
+	Txn          *TxnFigures    `json:"txn,omitempty"`
+	Commit       *CommitFigures `json:"commit,omitempty"`
 	// Agrees is false when the observation contradicts the expectation.
 	Agrees bool   `json:"agrees"`
 	Note   string `json:"note,omitempty"`
@@ -114,10 +146,13 @@ type Matrix struct {
 	Hunt       int      `json:"hunt"`
 	// Config is every run's configuration but for nemesis, seed and node,
 	// which each cell and run sets.
-	Config   reports.RunConfig `json:"config"`
-	Cells    []*Cell           `json:"cells"`
-	WallS    float64           `json:"wall_s"`
-	Disagree int               `json:"disagreements"`
+	Config reports.RunConfig `json:"config"`
+	Cells  []*Cell           `json:"cells"`
+	// Costs are the cost runs (Config.Costs): one fault-free run per
+	// strategy with constant latency, nemesis "none".
+	Costs    []*Cell `json:"costs,omitempty"`
+	WallS    float64 `json:"wall_s"`
+	Disagree int     `json:"disagreements"`
 }
 
 // Cell returns the cell for a strategy and nemesis (at the first
@@ -192,6 +227,18 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 		}
 	}
 
+	if cfg.Costs {
+		for _, s := range cfg.Strategies {
+			cell := &Cell{Strategy: s.Name, Nemesis: "none", Runs: make([]Run, 1)}
+			m.Costs = append(m.Costs, cell)
+			c := cfg.Base
+			c.Nemesis, c.LatencyDist, c.Seed, c.Strategy = nil, "constant", cfg.FirstSeed, s
+			if err := c.Validate(); err != nil {
+				return nil, err
+			}
+			jobs = append(jobs, job{cell: cell, cfg: c, s: s})
+		}
+	}
 	total := len(jobs)
 	done := 0
 	var mu sync.Mutex
@@ -232,6 +279,9 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 		if !c.Agrees {
 			m.Disagree++
 		}
+	}
+	for _, c := range m.Costs {
+		summarize(c)
 	}
 	m.WallS = time.Since(start).Seconds()
 	return m, nil
@@ -315,6 +365,16 @@ func runOne(ctx context.Context, cfg harness.Config, s nodes.Strategy) Run {
 			RestartsPerCommit: t.RestartsPerCommit, MessagesPerCommit: t.MessagesPerCommit,
 			CommitP50: t.Commit.P50, CommitP99: t.Commit.P99}
 	}
+	if c := res.Commit; c != nil {
+		r.Commit = &CommitFigures{BlockedS: c.Blocked.Total(), BlockedDuringS: c.Blocked.During, BlockedAfterS: c.Blocked.After,
+			BlockedMaxS: c.BlockedMaxS, BlockedAtEnd: c.BlockedAtEnd, InDoubtS: c.InDoubt.Total(),
+			WritersPerCommit: c.WritersPerCommit, DecideDelays: c.DecideDelays, LearnDelays: c.LearnDelays,
+			MessagesPerCommit: c.MessagesPerCommit, ForcedWritesPerCommit: c.ForcedWritesPerCommit,
+			AbortRate: c.AbortRate, Aborts: c.Aborts}
+		if a := res.AvailabilityDuringFaults; a != nil {
+			r.Commit.AvailabilityDuringFaults = *a
+		}
+	}
 	if err != nil {
 		r.Valid, r.Error = checkers.Unknown, err.Error()
 	}
@@ -359,6 +419,12 @@ func summarize(c *Cell) {
 				t.Aborts[cause] += k // totals over the seeds
 			}
 		}
+		if r.Commit != nil {
+			if c.Commit == nil {
+				c.Commit = &CommitFigures{Aborts: map[string]int{}}
+			}
+			c.Commit.add(r.Commit, n)
+		}
 	}
 	if withAvail > 0 {
 		mean := avail / float64(withAvail)
@@ -384,5 +450,26 @@ func summarize(c *Cell) {
 	default:
 		c.Agrees = false
 		c.Note = fmt.Sprintf("expected unsafe, but no violation was caught in %d seeds", len(c.Runs))
+	}
+}
+
+// add adds a run's figures to a cell's: means over n runs, totals of the
+// aborts, and the worst blocking.
+func (c *CommitFigures) add(r *CommitFigures, n float64) {
+	c.BlockedS += r.BlockedS / n
+	c.BlockedDuringS += r.BlockedDuringS / n
+	c.BlockedAfterS += r.BlockedAfterS / n
+	c.BlockedMaxS = max(c.BlockedMaxS, r.BlockedMaxS)
+	c.BlockedAtEnd = max(c.BlockedAtEnd, r.BlockedAtEnd)
+	c.InDoubtS += r.InDoubtS / n
+	c.AvailabilityDuringFaults += r.AvailabilityDuringFaults / n
+	c.WritersPerCommit += r.WritersPerCommit / n
+	c.DecideDelays += r.DecideDelays / n
+	c.LearnDelays += r.LearnDelays / n
+	c.MessagesPerCommit += r.MessagesPerCommit / n
+	c.ForcedWritesPerCommit += r.ForcedWritesPerCommit / n
+	c.AbortRate += r.AbortRate / n
+	for cause, k := range r.Aborts {
+		c.Aborts[cause] += k
 	}
 }

@@ -85,7 +85,7 @@ Example:
 			bar := newProgressLine(cmd.ErrOrStderr(), quiet)
 			m, err := suite.Execute(ctx, suite.Config{
 				Strategies: strategies, Nemeses: nems, Seeds: seeds, FirstSeed: firstSeed, Base: base, Parallel: parallel, Hunt: hunt,
-				Contention: levels,
+				Contention: levels, Costs: group.Costs,
 			}, func(done, total int) {
 				bar.update(harness.Progress{Phase: "suite", Now: time.Duration(done) * time.Second, TimeLimit: time.Duration(total) * time.Second, Completed: done})
 			})
@@ -105,6 +105,9 @@ Example:
 			if cmp := m.TxnMarkdown(); cmp != "" {
 				fmt.Fprintf(cmd.OutOrStdout(), "\nWithout faults, per contention level:\n\n%s", cmp)
 			}
+			if cm := m.CommitMarkdown(); cm != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "\nBlocking, per nemesis:\n\n%s", cm)
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "results: %s\n", dir)
 			if m.Disagree > 0 {
 				return &exitError{code: exitInvalid, err: fmt.Errorf("%d cells contradict their strategy's expected verdict", m.Disagree)}
@@ -121,7 +124,7 @@ Example:
 	fs.StringVar(&contention, "contention", "", "comma-separated bank contention levels, low and high (default: the group's; deadlock runs both)")
 	fs.IntVar(&nodeCount, "node-count", 5, "server nodes per run")
 	fs.Float64Var(&timeLimit, "time-limit", 30, "virtual seconds of load per run")
-	fs.Float64Var(&rate, "rate", 100, "operations per second (default: the group's, 50 for locking, else 100)")
+	fs.Float64Var(&rate, "rate", 100, "operations per second (default: the group's, 50 for locking and commit, else 100)")
 	fs.Float64Var(&latencyMS, "latency", 5, "mean network latency between nodes, in ms")
 	// Constant latency delivers a message to every replica at the same
 	// instant, which hides the races replication protocols have.

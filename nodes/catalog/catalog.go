@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ddbbench/ddbbench/nodes"
+	"github.com/ddbbench/ddbbench/nodes/commit"
 	"github.com/ddbbench/ddbbench/nodes/deadlock"
 	"github.com/ddbbench/ddbbench/nodes/locking/central"
 	"github.com/ddbbench/ddbbench/nodes/locking/centralbackup"
@@ -53,7 +54,7 @@ var strategies = slices.Concat([]nodes.Strategy{
 	txnsingle.Strategy(),
 	txnlocal.Strategy(),
 	datomic.Strategy(),
-}, deadlock.Strategies())
+}, deadlock.Strategies(), commit.Strategies())
 
 // Group is a family of strategies that `ddbbench suite GROUP` compares.
 type Group struct {
@@ -68,6 +69,9 @@ type Group struct {
 	// Contention are the bank workload's contention levels the suite
 	// compares (bank.Levels); nil for groups that do not use it.
 	Contention []string
+	// Costs adds a fault-free, constant-latency run per strategy to the
+	// suite, whose protocol costs are exact in message delays.
+	Costs bool
 }
 
 var groups = []Group{
@@ -82,6 +86,12 @@ var groups = []Group{
 		Nemeses: []string{"none"}},
 	{Name: "deadlock", Summary: "distributed strict 2PL over a sharded store under six deadlock policies, on the bank workload at two contention levels",
 		Nemeses: []string{"none", "kill", "partition"}, Contention: bank.Levels},
+	{Name: "commit", Summary: "atomic commitment over a sharded store: two-phase, three-phase, Paxos Commit, sagas and a one-round negative control, checked for atomicity and isolation, with blocking and costs measured",
+		// Half the suite's usual load: strict 2PL holds a commit's locks
+		// through its protocol's rounds, and at 100 transactions a second
+		// on ten hot keys two-phase commit saturates, which would bury
+		// the protocols' differences in queueing.
+		Nemeses: []string{"none", "partition", "kill", "kill-coordinator", "pause", "packet"}, Rate: 50, Costs: true},
 	{Name: "transactions", Summary: "transactional stores checked by Elle: single serial copy, Datomic-style transactor, totally available local copies",
 		Nemeses: []string{"none", "partition", "kill", "pause", "packet", "clock"}},
 }

@@ -30,6 +30,7 @@ type endpoint struct {
 	node        nodes.Node
 	clockOffset int64
 	role        string
+	phase       string
 	waiting     map[string]bool // transactions this incarnation reports waiting
 	backlog     []pending       // what arrived while paused
 	log         []byte
@@ -45,7 +46,7 @@ type pending struct {
 
 func (ep *endpoint) boot() {
 	ep.incarnation++
-	ep.alive, ep.paused, ep.role, ep.backlog = true, false, "", nil
+	ep.alive, ep.paused, ep.role, ep.phase, ep.backlog = true, false, "", "", nil
 	if ep.ext != nil {
 		if err := ep.ext.Boot(ep.sim.serverIDs); err != nil {
 			ep.sim.fail(err)
@@ -76,7 +77,7 @@ func (ep *endpoint) crash(loseUnsynced bool) {
 	if !ep.alive {
 		return
 	}
-	ep.alive, ep.paused, ep.role, ep.backlog = false, false, "", nil
+	ep.alive, ep.paused, ep.role, ep.phase, ep.backlog = false, false, "", "", nil
 	ep.endWaits()
 	if ep.ext != nil {
 		ep.ext.Kill()
@@ -213,10 +214,53 @@ func (e *env) ID() string         { return e.ep.id }
 func (e *env) NodeIDs() []string  { return e.ep.sim.serverIDs }
 func (e *env) Now() time.Duration { return time.Duration(e.ep.sim.now + e.ep.clockOffset) }
 func (e *env) Rand() nodes.Rand   { return e.rng }
-func (e *env) Store() nodes.Store { return e.ep.store }
+func (e *env) Store() nodes.Store { return (*incarnationStore)(e) }
 func (e *env) SetRole(role string) {
 	if !e.dead {
 		e.ep.role = role
+	}
+}
+
+// SetPhase records the phase and tells whoever watches for it, which may
+// kill this node on the spot: what the node does after this call in the
+// same step then goes nowhere, as if it had crashed at this instant.
+func (e *env) SetPhase(phase string) {
+	if e.dead {
+		return
+	}
+	e.ep.phase = phase
+	if phase != "" {
+		e.ep.sim.phaseEntered(e.ep.id, phase)
+	}
+}
+
+func (e *env) CommitState(txn, state, cause string) {
+	if e.dead {
+		return
+	}
+	s := e.ep.sim
+	s.commits = append(s.commits, history.CommitEvent{Time: s.now, Node: e.ep.id, Txn: txn, State: state, Cause: cause})
+}
+
+// incarnationStore is the node's store as one incarnation sees it: once
+// the incarnation is dead (killed in the middle of a step), its writes go
+// nowhere, as a crashed process's do.
+type incarnationStore env
+
+func (i *incarnationStore) Get(key string) ([]byte, bool) { return i.ep.store.Get(key) }
+func (i *incarnationStore) Put(key string, value []byte) {
+	if !i.dead {
+		i.ep.store.Put(key, value)
+	}
+}
+func (i *incarnationStore) Delete(key string) {
+	if !i.dead {
+		i.ep.store.Delete(key)
+	}
+}
+func (i *incarnationStore) Sync() {
+	if !i.dead {
+		i.ep.store.Sync()
 	}
 }
 

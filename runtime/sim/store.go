@@ -6,10 +6,11 @@ package sim
 type store struct {
 	durable  map[string][]byte
 	unsynced map[string][]byte // a nil value is a deletion
+	forced   *int64            // counts the syncs that wrote something
 }
 
-func newStore() *store {
-	return &store{durable: map[string][]byte{}, unsynced: map[string][]byte{}}
+func newStore(forced *int64) *store {
+	return &store{durable: map[string][]byte{}, unsynced: map[string][]byte{}, forced: forced}
 }
 
 func (s *store) Get(key string) ([]byte, bool) {
@@ -30,6 +31,14 @@ func (s *store) Put(key string, value []byte) {
 func (s *store) Delete(key string) { s.unsynced[key] = nil }
 
 func (s *store) Sync() {
+	if len(s.unsynced) > 0 {
+		*s.forced++
+	}
+	s.flush()
+}
+
+// flush makes the unsynced writes durable.
+func (s *store) flush() {
 	for k, v := range s.unsynced {
 		if v == nil {
 			delete(s.durable, k)
@@ -47,5 +56,5 @@ func (s *store) crash(loseUnsynced bool) {
 		clear(s.unsynced)
 		return
 	}
-	s.Sync()
+	s.flush()
 }

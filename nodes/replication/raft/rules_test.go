@@ -88,14 +88,16 @@ func newFakeEnv(t *testing.T, store *fakeStore) *fakeEnv {
 	return &fakeEnv{t: t, id: "n0", ids: []string{"n0", "n1", "n2"}, store: store}
 }
 
-func (e *fakeEnv) ID() string                { return e.id }
-func (e *fakeEnv) NodeIDs() []string         { return e.ids }
-func (e *fakeEnv) Now() time.Duration        { return 0 }
-func (e *fakeEnv) Rand() nodes.Rand          { return fakeRand{} }
-func (e *fakeEnv) Store() nodes.Store        { return e.store }
-func (e *fakeEnv) SetRole(r string)          { e.role = r }
-func (e *fakeEnv) WaitsFor(string, []string) {}
-func (e *fakeEnv) Logf(string, ...any)       {}
+func (e *fakeEnv) ID() string                         { return e.id }
+func (e *fakeEnv) NodeIDs() []string                  { return e.ids }
+func (e *fakeEnv) Now() time.Duration                 { return 0 }
+func (e *fakeEnv) Rand() nodes.Rand                   { return fakeRand{} }
+func (e *fakeEnv) Store() nodes.Store                 { return e.store }
+func (e *fakeEnv) SetRole(r string)                   { e.role = r }
+func (e *fakeEnv) WaitsFor(string, []string)          {}
+func (e *fakeEnv) SetPhase(string)                    {}
+func (e *fakeEnv) CommitState(string, string, string) {}
+func (e *fakeEnv) Logf(string, ...any)                {}
 func (e *fakeEnv) Send(dest, typ string, body any) {
 	e.t.Fatalf("unexpected one-way %s to %s", typ, dest)
 }
