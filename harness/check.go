@@ -32,6 +32,10 @@ func assemble(out *Outcome, check bool) *reports.Run {
 	r.Faults = out.Faults
 	r.Unstarted, r.Interrupted = out.Unstarted, out.Interrupted
 	r.RunSeconds, r.WallSeconds = out.Duration.Seconds(), out.Wall.Seconds()
+	r.Rate.Requested = cfg.Rate
+	if out.MainPhase > 0 {
+		r.Rate.Achieved = float64(out.Started) / out.MainPhase.Seconds()
+	}
 
 	r.Stats = stats.Compute(out.History, out.Faults)
 	if a := r.Stats.Total.Availability; a != nil {

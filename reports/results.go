@@ -33,6 +33,7 @@ type Results struct {
 	Availability             float64  `json:"availability"`
 	AvailabilityDuringFaults *float64 `json:"availability_during_faults"`
 
+	Rate     Rate              `json:"rate"`
 	Latency  latency.Report    `json:"latency"`
 	Messages Messages          `json:"messages"`
 	Checks   []checkers.Result `json:"checks"`
@@ -49,6 +50,22 @@ type Results struct {
 	StartedAt      string  `json:"started_at"`
 	DdbbenchFormat int     `json:"format"`
 }
+
+// Rate is the open-loop load asked for and what the clients started, in
+// operations per second of the main phase.
+type Rate struct {
+	Requested float64 `json:"requested_ops_per_s"`
+	Achieved  float64 `json:"achieved_ops_per_s"`
+}
+
+// RateShortfall is how far below the requested rate a run may start
+// operations before its summary warns that its figures describe a lighter
+// load than asked for.
+const RateShortfall = 0.05
+
+// Short reports whether the achieved rate fell short of the request by more
+// than RateShortfall.
+func (r Rate) Short() bool { return r.Requested > 0 && r.Achieved < (1-RateShortfall)*r.Requested }
 
 // Messages is what the network carried.
 type Messages struct {

@@ -75,3 +75,25 @@ func TestWriteRecordsEverything(t *testing.T) {
 		t.Fatalf("summary:\n%s", summary)
 	}
 }
+
+func TestSummaryWarnsWhenTheRateFellShort(t *testing.T) {
+	for _, tc := range []struct {
+		requested, achieved float64
+		warn                bool
+	}{
+		{1000, 1000, false},
+		{1000, 951, false},
+		{1000, 949, true},
+		{1000, 570, true},
+		{0, 0, false}, // no load asked for: nothing to fall short of
+	} {
+		r := &Results{Runtime: "proc", Rate: Rate{Requested: tc.requested, Achieved: tc.achieved}}
+		s := Summary(r, "")
+		if got := strings.Contains(s, "WARNING"); got != tc.warn || r.Rate.Short() != tc.warn {
+			t.Errorf("%v of %v requested: warned %v, want %v:\n%s", tc.achieved, tc.requested, got, tc.warn, s)
+		}
+		if tc.requested > 0 && !strings.Contains(s, "achieved of") {
+			t.Errorf("the summary must report the achieved rate:\n%s", s)
+		}
+	}
+}

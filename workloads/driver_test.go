@@ -1,6 +1,7 @@
 package workloads_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -153,5 +154,103 @@ func TestAbandonRecordsInFlightOpsAsInfo(t *testing.T) {
 		if op.Outcome != history.Info {
 			t.Fatalf("abandoned op recorded as %s", op.Outcome)
 		}
+	}
+}
+
+// lateScheduler is a virtual clock whose callbacks all fire late, as a busy
+// loop driving real processes fires them: each runs lag after its time.
+type lateScheduler struct {
+	now   time.Duration
+	lag   time.Duration
+	queue []lateEvent
+}
+
+type lateEvent struct {
+	at time.Duration
+	f  func()
+}
+
+func (s *lateScheduler) Now() time.Duration { return s.now }
+func (s *lateScheduler) After(d time.Duration, f func()) {
+	s.queue = append(s.queue, lateEvent{at: s.now + d + s.lag, f: f})
+}
+
+// runUntil fires callbacks in time order up to t.
+func (s *lateScheduler) runUntil(t time.Duration) {
+	for {
+		next := -1
+		for i, e := range s.queue {
+			if e.at <= t && (next < 0 || e.at < s.queue[next].at) {
+				next = i
+			}
+		}
+		if next < 0 {
+			s.now = t
+			return
+		}
+		e := s.queue[next]
+		s.queue = append(s.queue[:next], s.queue[next+1:]...)
+		s.now = max(s.now, e.at)
+		e.f()
+	}
+}
+
+// Arrivals are due on the intended schedule, not after the late moment the
+// previous one fired: a loop that always fires 2 ms late must still offer
+// the full rate, each operation stamped with its intended time.
+func TestLateSchedulerStillOffersTheFullRate(t *testing.T) {
+	const rate, run = 500, 10 * time.Second
+	for _, lag := range []time.Duration{0, 2 * time.Millisecond} {
+		sched := &lateScheduler{lag: lag}
+		d := workloads.NewDriver(register.New(register.DefaultConfig()), workloads.DriverConfig{Rate: rate, OpTimeout: time.Second, Nodes: []string{"n0"}},
+			0, rand.New(rand.NewPCG(1, 2)))
+		d.Start(sched)
+		sched.runUntil(run)
+		d.Stop()
+		want := rate * run.Seconds()
+		if got := float64(d.Arrivals); got < 0.98*want || got > 1.02*want {
+			t.Errorf("lag %v: %v arrivals in %v at %v/s, want %v ± 2%%", lag, got, run, rate, want)
+		}
+		if d.Unstarted != d.Arrivals {
+			t.Errorf("lag %v: with no clients every arrival stays unstarted: %d of %d", lag, d.Unstarted, d.Arrivals)
+		}
+	}
+}
+
+// With more clients than fit on a key, clients in different groups of
+// ClientsPerKey never work on the same key: more clients mean more keys.
+func TestClientGroupsWorkOnTheirOwnKeys(t *testing.T) {
+	cfg := register.DefaultConfig()
+	cfg.ClientsPerKey = 3
+	s := sim.New(sim.Config{Seed: 1})
+	s.AddServer("n0", func() nodes.Node { return &slowNode{delay: 5 * time.Millisecond} })
+	d := workloads.NewDriver(register.New(cfg), workloads.DriverConfig{Rate: 500, OpTimeout: time.Second, Nodes: []string{"n0"}},
+		9, rand.New(rand.NewPCG(1, 2)))
+	for _, c := range d.Clients() {
+		s.AddClient(c.ID(), func() nodes.Node { return c })
+	}
+	s.Start()
+	d.Start(s)
+	if err := s.RunUntil(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	owner := map[string]int{}
+	for _, op := range d.History() {
+		var client int
+		if _, err := fmt.Sscanf(op.Client, "c%d", &client); err != nil {
+			t.Fatal(err)
+		}
+		g := client / cfg.ClientsPerKey
+		if prev, ok := owner[op.Key]; ok && prev != g {
+			t.Fatalf("key %s used by client groups %d and %d", op.Key, prev, g)
+		}
+		owner[op.Key] = g
+	}
+	groups := map[int]bool{}
+	for _, g := range owner {
+		groups[g] = true
+	}
+	if len(groups) != 3 {
+		t.Fatalf("9 clients at 3 per key should form 3 groups, saw %d", len(groups))
 	}
 }

@@ -26,7 +26,7 @@ import (
 type runFlags struct {
 	node, runtime, bin, workload, latencyDist, nemesis, concurrency string
 	mix, keyDist, store, availability, topology                     string
-	nodeCount, keyCount, perKeyLimit                                int
+	nodeCount, keyCount, perKeyLimit, clientsPerKey                 int
 	timeLimit, rate, latencyMS, nemesisInterval, opTimeout          float64
 	recovery, loss, dup                                             float64
 	checkTimeout, initTimeout                                       time.Duration
@@ -74,7 +74,8 @@ func (f *runFlags) register(cmd *cobra.Command, style commandStyle) {
 	fs.BoolVar(&f.logStderr, "log-stderr", false, "copy node processes' stderr to the terminal (it always goes to node-logs/)")
 	fs.Int64Var(&f.seed, "seed", 0, "seed for every random choice; the same seed gives the same history in the simulator (default: random, and printed)")
 	fs.StringVar(&f.store, "store", "store", "directory that keeps every run's results")
-	fs.IntVar(&f.keyCount, "key-count", d.Register.Keys, "register workload: keys in use at once (clients concentrate on them, as in Jepsen)")
+	fs.IntVar(&f.clientsPerKey, "clients-per-key", d.Register.ClientsPerKey, "register workload: clients sharing a key at once, as Jepsen's independent keys; more clients mean more keys in flight (0: all on the same keys)")
+	fs.IntVar(&f.keyCount, "key-count", d.Register.Keys, "register workload: keys each group of --clients-per-key clients uses at once")
 	fs.IntVar(&f.perKeyLimit, "per-key-limit", d.Register.PerKeyLimit, "register workload: operations on a key before it is retired for a fresh one (0: never)")
 	fs.StringVar(&f.mix, "mix", "1:1:1", "register workload: read:write:cas weights")
 	fs.StringVar(&f.keyDist, "key-dist", "uniform", "register workload: key choice, uniform or zipf")
@@ -152,7 +153,7 @@ func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (harness.Config,
 		}
 		c.Availability = &harness.AvailabilityRequirement{Fraction: frac, Total: total}
 	}
-	c.Register.Keys, c.Register.PerKeyLimit = f.keyCount, f.perKeyLimit
+	c.Register.Keys, c.Register.PerKeyLimit, c.Register.ClientsPerKey = f.keyCount, f.perKeyLimit, f.clientsPerKey
 	if c.Register.Reads, c.Register.Writes, c.Register.CASes, err = parseMix(f.mix); err != nil {
 		return c, err
 	}
