@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ddbbench/ddbbench/checkers"
 	"github.com/ddbbench/ddbbench/nemesis"
 	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/runtime/network"
@@ -46,6 +47,9 @@ type Config struct {
 	OpTimeout    time.Duration `json:"op_timeout"`    // a client's patience per operation
 	Recovery     time.Duration `json:"recovery"`      // quiet time after healing, before final reads
 	CheckTimeout time.Duration `json:"check_timeout"` // linearizability check budget; past it the verdict is unknown
+	// CheckProgress, when set, hears from a check that runs long (from
+	// another goroutine): keys done and the key being checked longest.
+	CheckProgress func(checkers.Progress) `json:"-"`
 
 	Register register.Config `json:"register"`
 	Topology string          `json:"topology,omitempty"` // broadcast: grid, line, tree2, tree3, tree4, total

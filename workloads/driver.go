@@ -77,9 +77,10 @@ type arrival struct {
 // ClientGenerator is implemented by workloads whose operations depend on the
 // client that runs them, as the register workload gives each group of
 // clients keys of its own (Jepsen's independent-key generator). The driver
-// calls GenerateFor, with the client's index, instead of Generate.
+// calls GenerateFor, with the client's index and its current logical
+// process (a new one after each info operation), instead of Generate.
 type ClientGenerator interface {
-	GenerateFor(rng *rand.Rand, client int) *history.Op
+	GenerateFor(rng *rand.Rand, client, process int) *history.Op
 }
 
 // NewDriver returns a driver for w with n clients drawing from rng.
@@ -200,7 +201,7 @@ func (d *Driver) dispatch() {
 // generate makes a main-phase operation for client c.
 func (d *Driver) generate(c *Client) *history.Op {
 	if g, ok := d.w.(ClientGenerator); ok {
-		return g.GenerateFor(d.rng, c.index)
+		return g.GenerateFor(d.rng, c.index, c.process)
 	}
 	return d.w.Generate(d.rng)
 }

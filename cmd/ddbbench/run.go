@@ -26,7 +26,7 @@ import (
 type runFlags struct {
 	node, runtime, bin, workload, latencyDist, nemesis, concurrency string
 	mix, keyDist, store, availability, topology                     string
-	nodeCount, keyCount, perKeyLimit, clientsPerKey                 int
+	nodeCount, keyCount, perKeyLimit, clientsPerKey, processLimit   int
 	timeLimit, rate, latencyMS, nemesisInterval, opTimeout          float64
 	recovery, loss, dup                                             float64
 	checkTimeout, initTimeout                                       time.Duration
@@ -77,6 +77,7 @@ func (f *runFlags) register(cmd *cobra.Command, style commandStyle) {
 	fs.IntVar(&f.clientsPerKey, "clients-per-key", d.Register.ClientsPerKey, "register workload: clients sharing a key at once, as Jepsen's independent keys; more clients mean more keys in flight (0: all on the same keys)")
 	fs.IntVar(&f.keyCount, "key-count", d.Register.Keys, "register workload: keys each group of --clients-per-key clients uses at once")
 	fs.IntVar(&f.perKeyLimit, "per-key-limit", d.Register.PerKeyLimit, "register workload: operations on a key before it is retired for a fresh one (0: never)")
+	fs.IntVar(&f.processLimit, "process-limit", d.Register.ProcessLimit, "register workload: retire a key once this many processes worked on it; a client continues as a new process after each timeout, so this bounds the crashed operations per key (0: never)")
 	fs.StringVar(&f.mix, "mix", "1:1:1", "register workload: read:write:cas weights")
 	fs.StringVar(&f.keyDist, "key-dist", "uniform", "register workload: key choice, uniform or zipf")
 	fs.Float64Var(&f.opTimeout, "op-timeout", d.OpTimeout.Seconds(), "seconds a client waits for a reply before recording the operation as indefinite")
@@ -154,6 +155,7 @@ func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (harness.Config,
 		c.Availability = &harness.AvailabilityRequirement{Fraction: frac, Total: total}
 	}
 	c.Register.Keys, c.Register.PerKeyLimit, c.Register.ClientsPerKey = f.keyCount, f.perKeyLimit, f.clientsPerKey
+	c.Register.ProcessLimit = f.processLimit
 	if c.Register.Reads, c.Register.Writes, c.Register.CASes, err = parseMix(f.mix); err != nil {
 		return c, err
 	}
@@ -306,15 +308,17 @@ func runAndReport(ctx context.Context, cfg harness.Config, store string, quiet b
 	}
 	cfg.WorkDir = dir
 	bar := newProgressLine(stderr, quiet)
+	cfg.CheckProgress = bar.check
 	out, runErr := harness.Run(ctx, cfg, bar.update)
-	bar.done()
 	if out == nil {
+		bar.done()
 		if runErr == nil {
 			runErr = errors.New("run produced no outcome")
 		}
 		return runErr
 	}
 	run := checkUnlessInterrupted(out, interrupts, stderr)
+	bar.done()
 	run.Results.StartedAt = startedAt.UTC().Format(time.RFC3339)
 	if runErr != nil {
 		run.Results.Error = runErr.Error()

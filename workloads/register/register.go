@@ -5,6 +5,7 @@ package register
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 
 	"github.com/ddbbench/ddbbench/history"
@@ -22,7 +23,12 @@ import (
 // bounding the clients on a key bounds how many of its operations overlap,
 // which the linearizability check is exponential in, so more clients mean
 // more keys in flight rather than a harder check; bounding each key's
-// history keeps the check cheap however long the run.
+// history keeps the check cheap however long the run. ProcessLimit bounds
+// the crashed operations on a key, as Jepsen's gen/process-limit does: a
+// client whose operation ends info (a timeout) carries on as a new logical
+// process, and the info operation stays concurrent with everything after it
+// on its key, so the search is exponential in their number; a key is
+// retired once ProcessLimit processes have worked on it.
 type Config struct {
 	// ClientsPerKey is how many clients share a key at a time (Jepsen's
 	// linearizable-register test uses 10); 0 puts every client on the same
@@ -32,6 +38,9 @@ type Config struct {
 	Keys int
 	// PerKeyLimit retires a key after this many operations (0: never).
 	PerKeyLimit int
+	// ProcessLimit retires a key once this many logical processes have
+	// worked on it (0: never).
+	ProcessLimit int
 	// Mix weights of read, write and cas operations.
 	Reads, Writes, CASes int
 	// Zipf chooses among a group's keys with a Zipf distribution (a few hot
@@ -46,9 +55,10 @@ type Config struct {
 const DefaultClientsPerKey = 10
 
 // DefaultConfig is ten clients to a key, one key at a time per group,
-// thirty operations each, an even mix, final reads.
+// thirty operations or twenty processes each (at most ten crashed
+// operations on a key of ten clients), an even mix, final reads.
 func DefaultConfig() Config {
-	return Config{ClientsPerKey: DefaultClientsPerKey, Keys: 1, PerKeyLimit: 30, Reads: 1, Writes: 1, CASes: 1, FinalReads: true}
+	return Config{ClientsPerKey: DefaultClientsPerKey, Keys: 1, PerKeyLimit: 30, ProcessLimit: 2 * DefaultClientsPerKey, Reads: 1, Writes: 1, CASes: 1, FinalReads: true}
 }
 
 // Validate reports a config that cannot generate load.
@@ -60,6 +70,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("register: key count must be at least 1, got %d", c.Keys)
 	case c.PerKeyLimit < 0:
 		return fmt.Errorf("register: the per-key limit must not be negative, got %d", c.PerKeyLimit)
+	case c.ProcessLimit < 0:
+		return fmt.Errorf("register: the process limit must not be negative, got %d", c.ProcessLimit)
 	case c.Reads < 0 || c.Writes < 0 || c.CASes < 0:
 		return fmt.Errorf("register: mix weights must not be negative (read %d, write %d, cas %d)", c.Reads, c.Writes, c.CASes)
 	case c.Reads+c.Writes+c.CASes == 0:
@@ -81,8 +93,9 @@ type Workload struct {
 
 // group is one group of clients and the keys it works on.
 type group struct {
-	active []int // the keys in use, one per slot
-	ops    []int // operations generated on each slot's key
+	active []int   // the keys in use, one per slot
+	ops    []int   // operations generated on each slot's key
+	procs  [][]int // the processes that worked on each slot's key
 }
 
 // New returns the workload; cfg must be valid.
@@ -101,7 +114,7 @@ func (w *Workload) group(client int) *group {
 		g = client / w.cfg.ClientsPerKey
 	}
 	for len(w.groups) <= g {
-		fresh := &group{active: make([]int, w.cfg.Keys), ops: make([]int, w.cfg.Keys)}
+		fresh := &group{active: make([]int, w.cfg.Keys), ops: make([]int, w.cfg.Keys), procs: make([][]int, w.cfg.Keys)}
 		for i := range fresh.active {
 			fresh.active[i] = w.nextKey
 			w.nextKey++
@@ -111,9 +124,10 @@ func (w *Workload) group(client int) *group {
 	return w.groups[g]
 }
 
-// key picks a slot of client's group and returns its key, retiring the key
-// for a fresh one once it has had its share of operations.
-func (w *Workload) key(rng *rand.Rand, client int) int {
+// key picks a slot of client's group and returns its key for process,
+// retiring the key for a fresh one once it has had its share of operations
+// or of processes.
+func (w *Workload) key(rng *rand.Rand, client, process int) int {
 	g := w.group(client)
 	slot := 0
 	switch {
@@ -126,22 +140,28 @@ func (w *Workload) key(rng *rand.Rand, client int) int {
 		}
 		slot = int(w.zipf.Uint64())
 	}
-	if w.cfg.PerKeyLimit > 0 && g.ops[slot] >= w.cfg.PerKeyLimit {
-		g.active[slot], g.ops[slot] = w.nextKey, 0
+	newProcess := !slices.Contains(g.procs[slot], process)
+	if w.cfg.PerKeyLimit > 0 && g.ops[slot] >= w.cfg.PerKeyLimit ||
+		w.cfg.ProcessLimit > 0 && newProcess && len(g.procs[slot]) >= w.cfg.ProcessLimit {
+		g.active[slot], g.ops[slot], g.procs[slot] = w.nextKey, 0, g.procs[slot][:0]
 		w.nextKey++
+		newProcess = true
 	}
 	g.ops[slot]++
+	if newProcess {
+		g.procs[slot] = append(g.procs[slot], process)
+	}
 	return g.active[slot]
 }
 
 // Generate implements workloads.Workload: an operation for client 0's
-// group. The driver calls GenerateFor.
-func (w *Workload) Generate(rng *rand.Rand) *history.Op { return w.GenerateFor(rng, 0) }
+// group, as process 0. The driver calls GenerateFor.
+func (w *Workload) Generate(rng *rand.Rand) *history.Op { return w.GenerateFor(rng, 0, 0) }
 
 // GenerateFor implements workloads.ClientGenerator: an operation on a key of
-// client's group.
-func (w *Workload) GenerateFor(rng *rand.Rand, client int) *history.Op {
-	k := w.key(rng, client)
+// client's group, to be run by process.
+func (w *Workload) GenerateFor(rng *rand.Rand, client, process int) *history.Op {
+	k := w.key(rng, client, process)
 	op := &history.Op{Key: strconv.Itoa(k)}
 	switch r := rng.IntN(w.cfg.Reads + w.cfg.Writes + w.cfg.CASes); {
 	case r < w.cfg.Reads:
