@@ -62,7 +62,7 @@ func (ep *endpoint) boot() {
 	ep.node.Init(ep.env)
 }
 
-func (ep *endpoint) crash(loseUnsynced bool) {
+func (ep *endpoint) crash() {
 	if !ep.alive {
 		return
 	}
@@ -73,7 +73,7 @@ func (ep *endpoint) crash(loseUnsynced bool) {
 	}
 	ep.env.dead = true
 	ep.env, ep.node = nil, nil
-	ep.store.crash(loseUnsynced)
+	ep.store.crash()
 	ep.logf("crashed")
 }
 

@@ -18,6 +18,7 @@ type event struct {
 	seq  uint64
 	kind eventKind
 	dest int // endpoint, for deliveries and timers
+	src  int // sending endpoint, for deliveries
 	inc  int // the incarnation that set a timer
 	msg  maelstrom.Msg
 	fn   func()

@@ -109,7 +109,7 @@ func (s *Sim) add(id string, kind network.Kind, factory func() nodes.Node) {
 		panic("sim: duplicate endpoint " + id)
 	}
 	s.index[id] = len(s.endpoints)
-	s.endpoints = append(s.endpoints, &endpoint{sim: s, id: id, idx: len(s.endpoints), kind: kind, factory: factory, store: newStore()})
+	s.endpoints = append(s.endpoints, &endpoint{sim: s, id: id, idx: len(s.endpoints), kind: kind, factory: factory, store: newStore(s.cfg.LoseUnsynced)})
 }
 
 // Start builds the network and initializes every endpoint at time zero.
@@ -245,8 +245,7 @@ func (s *Sim) dispatch(e *event) {
 		e.fn()
 	case evDeliver:
 		ep := s.endpoints[e.dest]
-		src, known := s.index[e.msg.Src]
-		if known && s.net.Cut(src, e.dest) {
+		if s.net.Cut(e.src, e.dest) {
 			// Maelstrom checks partitions on receipt too: a message in flight
 			// when a partition starts is lost.
 			s.stats.Dropped++
@@ -279,7 +278,7 @@ func (s *Sim) send(src *endpoint, msg maelstrom.Msg) {
 	}
 	for i := range copies {
 		e := s.queue.alloc()
-		e.kind, e.dest, e.msg = evDeliver, dest, msg
+		e.kind, e.src, e.dest, e.msg = evDeliver, src.idx, dest, msg
 		s.schedule(e, s.now+int64(delays[i]))
 	}
 }
@@ -329,7 +328,7 @@ func (s *Sim) Kill(id string) error {
 	if err != nil {
 		return err
 	}
-	ep.crash(s.cfg.LoseUnsynced)
+	ep.crash()
 	return nil
 }
 

@@ -156,14 +156,14 @@ func (n *Node) appendEntries(args AppendEntriesArgs) AppendEntriesReply {
 // broadcastAppend starts a new round: an AppendEntries to every follower.
 func (n *Node) broadcastAppend() {
 	n.round++
-	for _, p := range n.peers {
+	for p := range n.peers {
 		n.sendAppend(p)
 	}
 }
 
-// sendAppend sends peer the entries from nextIndex[peer], at most maxBatch,
-// as part of the current round.
-func (n *Node) sendAppend(peer string) {
+// sendAppend sends peer (an index into peers) the entries from
+// nextIndex[peer], at most maxBatch, as part of the current round.
+func (n *Node) sendAppend(peer int) {
 	next := n.nextIndex[peer]
 	end := min(n.lastIndex()+1, next+maxBatch)
 	args := AppendEntriesArgs{
@@ -177,18 +177,18 @@ func (n *Node) sendAppend(peer string) {
 	}
 	round := n.round
 	n.sent[peer] = true
-	n.env.RPC(peer, "append_entries", args, appendTimeout, func(resp maelstrom.Msg, err error) {
+	n.env.RPC(n.peers[peer], "append_entries", args, appendTimeout, func(resp maelstrom.Msg, err error) {
 		n.onAppendReply(peer, args, round, resp, err)
 	})
 }
 
-func (n *Node) onAppendReply(peer string, args AppendEntriesArgs, round int, resp maelstrom.Msg, err error) {
+func (n *Node) onAppendReply(peer int, args AppendEntriesArgs, round int, resp maelstrom.Msg, err error) {
 	if err != nil {
 		return // the next heartbeat resends from nextIndex
 	}
 	reply, derr := maelstrom.Decode[AppendEntriesReply](resp)
 	if derr != nil {
-		n.env.Logf("bad append_entries reply from %s: %v", peer, derr)
+		n.env.Logf("bad append_entries reply from %s: %v", n.peers[peer], derr)
 		return
 	}
 	if reply.Term > n.currentTerm {
@@ -224,24 +224,24 @@ func (n *Node) onAppendReply(peer string, args AppendEntriesArgs, round int, res
 
 // advanceCommitIndex is Figure 2's rule for leaders: if there exists an N >
 // commitIndex such that a majority of matchIndex[i] >= N and log[N].term ==
-// currentTerm, set commitIndex = N.
+// currentTerm, set commitIndex = N. The largest N that a majority has is
+// the quorum-th largest matchIndex, counting the leader's own copy (synced
+// in appendLocal) as its last index.
 func (n *Node) advanceCommitIndex() {
-	for idx := n.lastIndex(); idx > n.commitIndex; idx-- {
-		// §5.4.2: a leader commits only entries from its own term by counting
-		// replicas; earlier ones commit with them (Figure 8).
-		if n.log[idx].Term != n.currentTerm {
-			return
-		}
-		count := 1 // our own copy, synced in appendLocal
-		for _, p := range n.peers {
-			if n.matchIndex[p] >= idx {
-				count++
-			}
-		}
-		if count >= n.quorum {
-			n.commitIndex = idx
-			n.applyCommitted()
-			return
-		}
+	idx := n.quorumValue(n.matchIndex, n.lastIndex())
+	// §5.4.2: a leader commits only entries from its own term by counting
+	// replicas; earlier ones commit with them (Figure 8). Terms only grow
+	// along the log, so if log[idx] is older, every N below it is too.
+	if idx > n.commitIndex && n.log[idx].Term == n.currentTerm {
+		n.commitIndex = idx
+		n.applyCommitted()
 	}
+}
+
+// quorumValue is the largest v such that a majority of the servers have a
+// value >= v, given each peer's value and the leader's own.
+func (n *Node) quorumValue(peers []int, own int) int {
+	n.scratch = append(append(n.scratch[:0], peers...), own)
+	slices.Sort(n.scratch)
+	return n.scratch[len(n.scratch)-n.quorum]
 }

@@ -163,7 +163,7 @@ func boot(t *testing.T, store *fakeStore, term int, logTerms ...int) (*Node, *fa
 	}
 	if len(logTerms) > 0 {
 		for i, lt := range logTerms {
-			store.Put(entryKey(i+1), []byte(`{"term":`+strconv.Itoa(lt)+`}`))
+			store.Put(entryKey(i+1), appendEntry(nil, Entry{Term: lt}))
 		}
 		store.Put(keyLogLen, []byte(strconv.Itoa(len(logTerms))))
 	}
