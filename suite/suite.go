@@ -35,6 +35,32 @@ type Config struct {
 	// node (a primary, a tail) to expose it. The matrix says how many seeds
 	// each cell tried.
 	Hunt int
+	// Group names the suite, for the record and for merging shards.
+	Group string
+	// Shard, when its Count is set, runs only this shard's cells (see
+	// Shard.Has); Merge joins the shards' matrices.
+	Shard Shard
+}
+
+// Shard is one of Count parts of a suite, numbered from 0 (as Kubernetes'
+// JOB_COMPLETION_INDEX is). A shard runs whole cells, each with all its
+// seeds and its hunt, so that a cell's verdict never depends on another
+// machine: cell i of the suite's order (strategies, then nemeses) belongs
+// to shard i mod Count, the same split on every machine.
+type Shard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+}
+
+// Has reports whether the shard runs the suite's cell number cell.
+func (s Shard) Has(cell int) bool { return s.Count == 0 || cell%s.Count == s.Index }
+
+// Validate reports a shard that names no part of a suite.
+func (s Shard) Validate() error {
+	if s.Count < 0 || s.Count > 0 && (s.Index < 0 || s.Index >= s.Count) {
+		return fmt.Errorf("%w: a shard is I/N with N at least 1 and I from 0 to N-1, got %d/%d", harness.ErrBadConfig, s.Index, s.Count)
+	}
+	return nil
 }
 
 // Run is one seed of one cell.
@@ -74,14 +100,19 @@ type Cell struct {
 
 // Matrix is a finished suite.
 type Matrix struct {
+	Group      string        `json:"group,omitempty"`
 	Strategies []string      `json:"strategies"`
 	Nemeses    []string      `json:"nemeses"`
 	Seeds      int           `json:"seeds"`
+	FirstSeed  int64         `json:"first_seed"`
 	Hunt       int           `json:"hunt"`
 	Config     any           `json:"config"`
 	Cells      []*Cell       `json:"cells"`
 	Wall       time.Duration `json:"wall_ns"`
 	Disagree   int           `json:"disagreements"`
+	// Shard is set on one shard's partial matrix; a merged or unsharded
+	// matrix has none.
+	Shard *Shard `json:"shard,omitempty"`
 }
 
 // Cell returns the cell for a strategy and nemesis, or nil.
@@ -100,6 +131,9 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 	if cfg.Seeds < 1 {
 		return nil, fmt.Errorf("%w: --seeds must be at least 1", harness.ErrBadConfig)
 	}
+	if err := cfg.Shard.Validate(); err != nil {
+		return nil, err
+	}
 	if len(cfg.Nemeses) == 0 {
 		cfg.Nemeses = DefaultNemeses
 	}
@@ -111,11 +145,20 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 		parallel = runtime.NumCPU()
 	}
 	start := time.Now()
-	m := &Matrix{Nemeses: cfg.Nemeses, Seeds: cfg.Seeds, Hunt: cfg.Hunt, Config: cfg.Base}
+	m := &Matrix{Group: cfg.Group, Nemeses: cfg.Nemeses, Seeds: cfg.Seeds, FirstSeed: cfg.FirstSeed, Hunt: cfg.Hunt, Config: cfg.Base}
+	if cfg.Shard.Count > 0 {
+		shard := cfg.Shard
+		m.Shard = &shard
+	}
 	var jobs []job
+	index := 0
 	for _, s := range cfg.Strategies {
 		m.Strategies = append(m.Strategies, s.Name)
 		for _, nem := range cfg.Nemeses {
+			index++
+			if !cfg.Shard.Has(index - 1) {
+				continue
+			}
 			cell := &Cell{Strategy: s.Name, Nemesis: nem, Expected: expectation(s, nem), Runs: make([]Run, cfg.Seeds)}
 			m.Cells = append(m.Cells, cell)
 			for i := range cfg.Seeds {
