@@ -17,6 +17,7 @@ import (
 	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/runtime/network"
 	"github.com/ddbbench/ddbbench/workloads/register"
+	"github.com/ddbbench/ddbbench/workloads/txns"
 )
 
 // Config is everything a run depends on. The same Config and Seed give the
@@ -53,6 +54,9 @@ type Config struct {
 
 	Register register.Config `json:"register"`
 	Topology string          `json:"topology,omitempty"` // broadcast: grid, line, tree2, tree3, tree4, total
+	// Txn shapes txn-list-append and txn-rw-register (its Kind comes from
+	// Workload).
+	Txn txns.Config `json:"txn"`
 
 	// Bin, when set, is the command (path and arguments) of a node binary
 	// speaking Maelstrom's protocol: the run uses real processes in real
@@ -86,6 +90,7 @@ func Defaults() Config {
 		Recovery:        10 * time.Second,
 		CheckTimeout:    5 * time.Minute,
 		Register:        register.DefaultConfig(),
+		Txn:             txns.DefaultConfig(),
 	}
 }
 

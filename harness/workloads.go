@@ -1,7 +1,9 @@
 package harness
 
 import (
+	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/ddbbench/ddbbench/checkers"
 	"github.com/ddbbench/ddbbench/checkers/linearizable"
@@ -13,6 +15,7 @@ import (
 	"github.com/ddbbench/ddbbench/workloads/kafka"
 	"github.com/ddbbench/ddbbench/workloads/pncounter"
 	"github.com/ddbbench/ddbbench/workloads/register"
+	"github.com/ddbbench/ddbbench/workloads/txns"
 	"github.com/ddbbench/ddbbench/workloads/uniqueids"
 )
 
@@ -66,6 +69,24 @@ var workloadSpecs = map[string]workloadSpec{
 		func(*Config) pncounter.Config { return pncounter.DefaultConfig() }, pncounter.New, pncounter.Checkers),
 	"kafka": maelstromSpec("Maelstrom's kafka: replicated logs; lost writes, offset and poll anomalies",
 		func(*Config) kafka.Config { return kafka.DefaultConfig() }, kafka.New, kafka.Checkers),
+	txns.ListAppend: txnSpec(txns.ListAppend, `Maelstrom's txn-list-append: {"type":"txn","txn":[["r",1,null],["append",2,3]]} answered txn_ok with the reads filled in`),
+	txns.RWRegister: txnSpec(txns.RWRegister, `Maelstrom's txn-rw-register: {"type":"txn","txn":[["r",1,null],["w",2,3]]} answered txn_ok with the reads filled in`),
+}
+
+// txnSpec is one of the transactional workloads; the flags of both (key
+// count, transaction length, writes per key, models) live in Config.Txn.
+// txnSpec is one of the transactional workloads; the flags of both (key
+// count, transaction length, writes per key, models) live in Config.Txn.
+func txnSpec(kind, summary string) workloadSpec {
+	d := txns.DefaultConfig()
+	summary += fmt.Sprintf("; checked by Elle for --consistency-models (default %s); --key-count %d, --max-txn-length %d, --max-writes-per-key %d (docs/transactions.md)",
+		strings.Join(d.Models, ","), d.Keys, d.MaxTxnLength, d.MaxWritesPerKey)
+	return maelstromSpec(summary,
+		func(c *Config) txns.Config {
+			t := c.Txn
+			t.Kind = kind
+			return t
+		}, txns.New, txns.Checkers)
 }
 
 var registerSpec = workloadSpec{

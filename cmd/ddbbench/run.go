@@ -19,6 +19,7 @@ import (
 	"github.com/ddbbench/ddbbench/harness"
 	"github.com/ddbbench/ddbbench/nodes/catalog"
 	"github.com/ddbbench/ddbbench/reports"
+	"github.com/ddbbench/ddbbench/workloads/txns"
 )
 
 // runFlags are the flags of `ddbbench run` and `ddbbench test`, in the
@@ -26,7 +27,9 @@ import (
 type runFlags struct {
 	node, runtime, bin, workload, latencyDist, nemesis, concurrency string
 	mix, keyDist, store, availability, topology                     string
+	consistencyModels                                               string
 	nodeCount, keyCount, perKeyLimit, clientsPerKey, processLimit   int
+	maxTxnLength, maxWritesPerKey                                   int
 	timeLimit, rate, latencyMS, nemesisInterval, opTimeout          float64
 	recovery, loss, dup                                             float64
 	checkTimeout, initTimeout                                       time.Duration
@@ -75,11 +78,14 @@ func (f *runFlags) register(cmd *cobra.Command, style commandStyle) {
 	fs.Int64Var(&f.seed, "seed", 0, "seed for every random choice; the same seed gives the same history in the simulator (default: random, and printed)")
 	fs.StringVar(&f.store, "store", "store", "directory that keeps every run's results")
 	fs.IntVar(&f.clientsPerKey, "clients-per-key", d.Register.ClientsPerKey, "register workload: clients sharing a key at once, as Jepsen's independent keys; more clients mean more keys in flight (0: all on the same keys)")
-	fs.IntVar(&f.keyCount, "key-count", d.Register.Keys, "register workload: keys each group of --clients-per-key clients uses at once")
+	fs.IntVar(&f.keyCount, "key-count", 0, fmt.Sprintf("keys in use at once (default: the workload's: %d per group of --clients-per-key clients for register, as in Jepsen's register test; %d for txn-list-append and txn-rw-register, as in Elle's generators)", d.Register.Keys, d.Txn.Keys))
 	fs.IntVar(&f.perKeyLimit, "per-key-limit", d.Register.PerKeyLimit, "register workload: operations on a key before it is retired for a fresh one (0: never)")
 	fs.IntVar(&f.processLimit, "process-limit", d.Register.ProcessLimit, "register workload: retire a key once this many processes worked on it; a client continues as a new process after each timeout, so this bounds the crashed operations per key (0: never)")
 	fs.StringVar(&f.mix, "mix", "1:1:1", "register workload: read:write:cas weights")
 	fs.StringVar(&f.keyDist, "key-dist", "uniform", "register workload: key choice, uniform or zipf")
+	fs.StringVar(&f.consistencyModels, "consistency-models", strings.Join(d.Txn.Models, ","), "txn workloads: comma-separated consistency models to check, by Elle's names")
+	fs.IntVar(&f.maxTxnLength, "max-txn-length", d.Txn.MaxTxnLength, "txn workloads: most micro-operations per transaction")
+	fs.IntVar(&f.maxWritesPerKey, "max-writes-per-key", d.Txn.MaxWritesPerKey, "txn workloads: most writes (or appends) to one key before a fresh key replaces it")
 	fs.Float64Var(&f.opTimeout, "op-timeout", d.OpTimeout.Seconds(), "seconds a client waits for a reply before recording the operation as indefinite")
 	fs.Float64Var(&f.recovery, "recovery", d.Recovery.Seconds(), "seconds of quiet after healing, before the final reads")
 	fs.Float64Var(&f.loss, "loss", 0, "probability a message between nodes is lost")
@@ -154,8 +160,12 @@ func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (harness.Config,
 		}
 		c.Availability = &harness.AvailabilityRequirement{Fraction: frac, Total: total}
 	}
-	c.Register.Keys, c.Register.PerKeyLimit, c.Register.ClientsPerKey = f.keyCount, f.perKeyLimit, f.clientsPerKey
-	c.Register.ProcessLimit = f.processLimit
+	c.Register.PerKeyLimit, c.Register.ClientsPerKey, c.Register.ProcessLimit = f.perKeyLimit, f.clientsPerKey, f.processLimit
+	if cmd.Flags().Changed("key-count") {
+		c.Register.Keys, c.Txn.Keys = f.keyCount, f.keyCount
+	}
+	c.Txn.MaxTxnLength, c.Txn.MaxWritesPerKey = f.maxTxnLength, f.maxWritesPerKey
+	c.Txn.Models = txns.ParseModels(f.consistencyModels)
 	if c.Register.Reads, c.Register.Writes, c.Register.CASes, err = parseMix(f.mix); err != nil {
 		return c, err
 	}

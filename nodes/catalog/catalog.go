@@ -15,6 +15,9 @@ import (
 	"github.com/ddbbench/ddbbench/nodes/replication/quorum"
 	"github.com/ddbbench/ddbbench/nodes/replication/raft"
 	"github.com/ddbbench/ddbbench/nodes/replication/single"
+	"github.com/ddbbench/ddbbench/nodes/txn/datomic"
+	"github.com/ddbbench/ddbbench/nodes/txn/txnlocal"
+	"github.com/ddbbench/ddbbench/nodes/txn/txnsingle"
 )
 
 var strategies = []nodes.Strategy{
@@ -29,6 +32,9 @@ var strategies = []nodes.Strategy{
 	lww.Strategy(),
 	{Name: "local", Group: "control", New: local.New, Expect: local.Expect,
 		Summary: "negative control: each node serves its own unreplicated copy (not linearizable)"},
+	txnsingle.Strategy(),
+	txnlocal.Strategy(),
+	datomic.Strategy(),
 }
 
 // Group is a family of strategies that `ddbbench suite GROUP` compares.
@@ -45,6 +51,8 @@ var groups = []Group{
 		Nemeses: []string{"none", "partition", "kill", "pause", "packet", "clock"}},
 	{Name: "control", Summary: "negative controls that every checker must catch",
 		Nemeses: []string{"none"}},
+	{Name: "transactions", Summary: "transactional stores checked by Elle: single serial copy, Datomic-style transactor, totally available local copies",
+		Nemeses: []string{"none", "partition", "kill", "pause", "packet", "clock"}},
 }
 
 // Groups lists the strategy groups, in catalog order.

@@ -42,6 +42,7 @@ import (
 	kafkacheck "github.com/ddbbench/ddbbench/checkers/kafka"
 	"github.com/ddbbench/ddbbench/history"
 	"github.com/ddbbench/ddbbench/maelstrom"
+	"github.com/ddbbench/ddbbench/workloads/keypool"
 )
 
 // Config shapes the load.
@@ -97,12 +98,8 @@ type Workload struct {
 	cfg Config
 
 	// Generator state, Elle's wr-txns.
-	active    []int // keys in use
-	maxWrites []int // per active slot: how many messages its key may take
-	written   map[int]int
-	nextKey   int
-	zipfCDF   []float64
-	sentKeys  map[string]bool
+	pool     *keypool.Pool
+	sentKeys map[string]bool
 
 	// What completions have shown, across all clients.
 	sent   map[string]int64 // highest acknowledged send offset per key
@@ -121,7 +118,7 @@ type Workload struct {
 func New(cfg Config) *Workload {
 	w := &Workload{
 		cfg:          cfg,
-		written:      map[int]int{},
+		pool:         keypool.New(cfg.Keys, cfg.MaxWritesPerKey),
 		sentKeys:     map[string]bool{},
 		sent:         map[string]int64{},
 		polled:       map[string]int64{},
@@ -129,15 +126,6 @@ func New(cfg Config) *Workload {
 		procs:        map[int]*client{},
 		clientProc:   map[string]int{},
 		finalRetries: map[string]int{},
-	}
-	// Zipf weights 1/(i+1) over [0, MaxWritesPerKey), as jepsen.random/zipf.
-	sum := 0.0
-	for i := range cfg.MaxWritesPerKey {
-		sum += 1 / math.Pow(float64(i+1), 1.0001)
-		w.zipfCDF = append(w.zipfCDF, sum)
-	}
-	for i := range w.zipfCDF {
-		w.zipfCDF[i] /= sum
 	}
 	return w
 }
@@ -151,52 +139,21 @@ func Checkers(Config) []checkers.Checker {
 // Name implements workloads.Workload.
 func (w *Workload) Name() string { return "kafka" }
 
-func (w *Workload) zipf(rng *rand.Rand) int {
-	u := rng.Float64()
-	return min(sort.SearchFloat64s(w.zipfCDF, u), len(w.zipfCDF)-1)
-}
-
-// keyIndex draws a slot of the active keys: slot i is 2^i times as likely
-// as slot 0 (Elle's exponential distribution with base 2).
-func (w *Workload) keyIndex(rng *rand.Rand) int {
-	n := len(w.active)
-	scale := (math.Pow(2, float64(n)) - 1) * 2
-	i := int(math.Floor(math.Log2(rng.Float64()*scale+2) - 1))
-	return max(0, min(n-1, i))
-}
-
-func (w *Workload) init(rng *rand.Rand) {
-	if w.active != nil {
-		return
-	}
-	for i := range w.cfg.Keys {
-		w.active = append(w.active, i)
-		w.maxWrites = append(w.maxWrites, w.zipf(rng)+1)
-	}
-	w.nextKey = w.cfg.Keys
-}
-
 // Generate implements workloads.Workload.
 func (w *Workload) Generate(rng *rand.Rand) *history.Op {
-	w.init(rng)
+	w.pool.Init(rng)
 	if rng.Float64() < w.cfg.AssignP {
 		return w.assign(rng)
 	}
 	switch r := rng.IntN(w.cfg.Sends + w.cfg.Polls + w.cfg.Commits); {
 	case r < w.cfg.Sends:
 		for {
-			i := w.keyIndex(rng)
-			k := w.active[i]
-			v := w.written[k] + 1
-			if v > w.maxWrites[i] {
-				// This key has taken its share: a fresh one replaces it.
-				delete(w.written, k)
-				w.active[i] = w.nextKey
-				w.nextKey++
-				w.maxWrites[i] = w.zipf(rng) + 1
-				continue
+			i := w.pool.Slot(rng)
+			k := w.pool.Key(i)
+			v, ok := w.pool.Claim(i, rng)
+			if !ok {
+				continue // the key had taken its share; a fresh one replaced it
 			}
-			w.written[k] = v
 			key := strconv.Itoa(k)
 			w.sentKeys[key] = true
 			return &history.Op{F: kafkacheck.FSend, Key: key, Value: v}
@@ -212,7 +169,7 @@ func (w *Workload) Generate(rng *rand.Rand) *history.Op {
 // third of the time, every key with acknowledged messages beyond what any
 // poll has returned (Jepsen's poll-unseen).
 func (w *Workload) assign(rng *rand.Rand) *history.Op {
-	keys := map[string]bool{strconv.Itoa(w.active[w.keyIndex(rng)]): true}
+	keys := map[string]bool{strconv.Itoa(w.pool.Key(w.pool.Slot(rng))): true}
 	if rng.IntN(3) == 0 {
 		for k, s := range w.sent {
 			if p, ok := w.polled[k]; !ok || p < s {

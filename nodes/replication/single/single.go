@@ -19,11 +19,11 @@
 package single
 
 import (
-	"slices"
 	"time"
 
 	"github.com/ddbbench/ddbbench/maelstrom"
 	"github.com/ddbbench/ddbbench/nodes"
+	"github.com/ddbbench/ddbbench/nodes/atmostonce"
 	"github.com/ddbbench/ddbbench/nodes/kvstate"
 )
 
@@ -45,29 +45,18 @@ const Owner = "n0"
 // the client the outcome is unknown.
 const forwardTimeout = time.Second
 
-// seenLimit bounds the at-most-once memory: far more requests than can be
-// in flight at once.
-const seenLimit = 1 << 16
-
 // Node is one node of the single-copy strategy.
 type Node struct {
 	env nodes.Env
-	// seen holds the forwarded requests n0 has executed, oldest first in
-	// order, for dropping duplicates.
-	seen  map[requestID]struct{}
-	order []requestID
-}
-
-type requestID struct {
-	src   string
-	msgID int
+	// seen drops duplicates of the forwarded requests n0 has executed.
+	seen *atmostonce.Filter
 }
 
 // New returns a node.
 func New() nodes.Node { return &Node{} }
 
 func (n *Node) Init(env nodes.Env) {
-	n.env, n.seen = env, map[requestID]struct{}{}
+	n.env, n.seen = env, atmostonce.New(env.NodeIDs())
 	if env.ID() == Owner {
 		env.SetRole("primary")
 	}
@@ -81,7 +70,7 @@ func (n *Node) Handle(msg maelstrom.Msg) {
 	case err != nil:
 		n.env.ReplyError(msg, maelstrom.MalformedRequest, err.Error())
 	case n.env.ID() == Owner:
-		if n.duplicate(msg) {
+		if n.seen.Duplicate(msg) {
 			return
 		}
 		res := kvstate.Apply(kvstate.Durable{Store: n.env.Store()}, op)
@@ -95,24 +84,4 @@ func (n *Node) Handle(msg maelstrom.Msg) {
 			kvstate.ReplyWith(n.env, msg, resp, err)
 		})
 	}
-}
-
-// duplicate reports whether msg is a forwarded request already executed,
-// and otherwise remembers it. Client requests arrive over links that do not
-// duplicate, so only requests from other servers are tracked.
-func (n *Node) duplicate(msg maelstrom.Msg) bool {
-	if !slices.Contains(n.env.NodeIDs(), msg.Src) {
-		return false
-	}
-	id := requestID{msg.Src, msg.MsgID}
-	if _, ok := n.seen[id]; ok {
-		return true
-	}
-	n.seen[id] = struct{}{}
-	n.order = append(n.order, id)
-	if len(n.order) > seenLimit {
-		delete(n.seen, n.order[0])
-		n.order = n.order[1:]
-	}
-	return false
 }
