@@ -165,7 +165,7 @@ func (s *Sim) RunUntil(t time.Duration) error {
 		return s.runRealTime(int64(t))
 	}
 	until := int64(t)
-	for s.queue.Len() > 0 && s.queue.peek().at <= until {
+	for s.queue.Len() > 0 && s.queue.peekAt() <= until {
 		if s.err != nil {
 			return s.err
 		}
@@ -202,7 +202,7 @@ func (s *Sim) runRealTime(until int64) error {
 		}
 		s.drainInbox()
 		s.now = max(s.now, int64(time.Since(s.wallStart)))
-		if s.queue.Len() > 0 && s.queue.peek().at <= min(s.now, until) {
+		if s.queue.Len() > 0 && s.queue.peekAt() <= min(s.now, until) {
 			e := s.queue.pop()
 			s.stats.Events++
 			s.dispatch(e)
@@ -214,7 +214,7 @@ func (s *Sim) runRealTime(until int64) error {
 		}
 		next := until
 		if s.queue.Len() > 0 {
-			next = min(next, s.queue.peek().at)
+			next = min(next, s.queue.peekAt())
 		}
 		s.realTimeWait(next)
 	}
@@ -253,7 +253,7 @@ func (s *Sim) dispatch(e *event) {
 		}
 		ep.deliver(e.msg)
 	case evTimer:
-		s.endpoints[e.dest].fire(e.inc, e.fn)
+		s.endpoints[e.dest].fire(e.inc, e.timer, e.fn)
 	}
 }
 

@@ -158,7 +158,7 @@ func (n *Node) serveReads() {
 // included, acknowledged in this term: reads of that round or earlier are
 // confirmed.
 func (n *Node) confirmedRound() int {
-	return n.quorumValue(n.acked, n.round)
+	return n.ackedRounds.value(n.round)
 }
 
 // failReads answers the reads a deposed leader holds. A definite error is

@@ -189,8 +189,10 @@ type Node struct {
 	sent       []bool
 	heard      []bool
 	reads      []pendingRead
-	scratch    []int  // for quorumValue
-	buf        []byte // for encoding log entries
+	// matched and ackedRounds track what a majority has of matchIndex and
+	// acked.
+	matched, ackedRounds majority
+	buf                  []byte // for encoding log entries
 
 	// localReads is a test-only, unsafe variant: the leader answers reads
 	// from its state machine at once, without ReadIndex. A deposed leader
@@ -328,6 +330,7 @@ func (n *Node) becomeLeader() {
 	k := len(n.peers)
 	n.nextIndex, n.matchIndex = make([]int, k), make([]int, k)
 	n.acked, n.sent, n.heard = make([]int, k), make([]bool, k), make([]bool, k)
+	n.matched, n.ackedRounds = newMajority(n.quorum), newMajority(n.quorum)
 	for p := range n.peers {
 		n.nextIndex[p] = n.lastIndex() + 1
 	}

@@ -202,10 +202,16 @@ func (n *Node) onAppendReply(peer int, args AppendEntriesArgs, round int, resp m
 	// Any answer in our term means peer still takes us for its leader: it
 	// counts toward the ReadIndex round and the quorum check.
 	n.heard[peer] = true
-	n.acked[peer] = max(n.acked[peer], round)
+	if round > n.acked[peer] {
+		n.ackedRounds.raise(n.acked[peer], round)
+		n.acked[peer] = round
+	}
 
 	if reply.Success {
-		n.matchIndex[peer] = max(n.matchIndex[peer], reply.MatchIndex)
+		if reply.MatchIndex > n.matchIndex[peer] {
+			n.matched.raise(n.matchIndex[peer], reply.MatchIndex)
+			n.matchIndex[peer] = reply.MatchIndex
+		}
 		n.nextIndex[peer] = max(n.nextIndex[peer], n.matchIndex[peer]+1)
 		n.advanceCommitIndex()
 		if len(args.Entries) == maxBatch && n.nextIndex[peer] <= n.lastIndex() {
@@ -225,10 +231,10 @@ func (n *Node) onAppendReply(peer int, args AppendEntriesArgs, round int, resp m
 // advanceCommitIndex is Figure 2's rule for leaders: if there exists an N >
 // commitIndex such that a majority of matchIndex[i] >= N and log[N].term ==
 // currentTerm, set commitIndex = N. The largest N that a majority has is
-// the quorum-th largest matchIndex, counting the leader's own copy (synced
-// in appendLocal) as its last index.
+// what n.matched tracks, counting the leader's own copy (synced in
+// appendLocal) as its last index.
 func (n *Node) advanceCommitIndex() {
-	idx := n.quorumValue(n.matchIndex, n.lastIndex())
+	idx := n.matched.value(n.lastIndex())
 	// §5.4.2: a leader commits only entries from its own term by counting
 	// replicas; earlier ones commit with them (Figure 8). Terms only grow
 	// along the log, so if log[idx] is older, every N below it is too.
@@ -238,10 +244,37 @@ func (n *Node) advanceCommitIndex() {
 	}
 }
 
-// quorumValue is the largest v such that a majority of the servers have a
-// value >= v, given each peer's value and the leader's own.
-func (n *Node) quorumValue(peers []int, own int) int {
-	n.scratch = append(append(n.scratch[:0], peers...), own)
-	slices.Sort(n.scratch)
-	return n.scratch[len(n.scratch)-n.quorum]
+// majority tracks, for values that only grow (each follower's matchIndex,
+// the last round each acknowledged), the largest v that a majority of the
+// servers have reached, the leader counting as having reached its own
+// value. Raising a follower's value costs the values it passes, so the
+// work is that of the replication itself, not a count over every follower
+// on every reply.
+type majority struct {
+	quorum  int
+	reached []int // reached[v]: followers whose value is at least v (v >= 1)
+	top     int   // the largest v with reached[v] + 1 >= quorum
+}
+
+func newMajority(quorum int) majority { return majority{quorum: quorum, reached: []int{0}} }
+
+// raise records that a follower's value grew from old to new.
+func (m *majority) raise(old, new int) {
+	for len(m.reached) <= new {
+		m.reached = append(m.reached, 0)
+	}
+	for v := old + 1; v <= new; v++ {
+		m.reached[v]++
+	}
+	for m.top+1 < len(m.reached) && m.reached[m.top+1]+1 >= m.quorum {
+		m.top++
+	}
+}
+
+// value is the largest v a majority has reached, given the leader's own.
+func (m *majority) value(own int) int {
+	if m.quorum <= 1 {
+		return own
+	}
+	return min(m.top, own)
 }
