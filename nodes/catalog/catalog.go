@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ddbbench/ddbbench/nodes"
+	"github.com/ddbbench/ddbbench/nodes/broadcast/gossip"
 	"github.com/ddbbench/ddbbench/nodes/replication/chain"
 	"github.com/ddbbench/ddbbench/nodes/replication/local"
 	"github.com/ddbbench/ddbbench/nodes/replication/lww"
@@ -35,6 +36,7 @@ var strategies = []nodes.Strategy{
 	txnsingle.Strategy(),
 	txnlocal.Strategy(),
 	datomic.Strategy(),
+	gossip.Strategy(),
 }
 
 // Group is a family of strategies that `ddbbench suite GROUP` compares.
@@ -53,6 +55,8 @@ var groups = []Group{
 		Nemeses: []string{"none"}},
 	{Name: "transactions", Summary: "transactional stores checked by Elle: single serial copy, Datomic-style transactor, totally available local copies",
 		Nemeses: []string{"none", "partition", "kill", "pause", "packet", "clock"}},
+	{Name: "broadcast", Summary: "Maelstrom's broadcast: every acknowledged message reaches every node",
+		Nemeses: []string{"none", "partition", "kill", "pause", "packet"}},
 }
 
 // Groups lists the strategy groups, in catalog order.
