@@ -31,12 +31,16 @@ type DriverConfig struct {
 // client busy waits in a backlog. Latency is measured from the arrival (the
 // intended start), so waiting in the backlog counts: no coordinated omission.
 //
-// The schedule is Maelstrom's (Jepsen's gen/stagger): gaps drawn uniformly
-// from [0, 2/rate]. Each arrival is due at the previous one's intended time
-// plus its gap, never at the time the previous one actually fired: with
-// real processes the loop can fire late, and scheduling from the late time
-// would let the lateness add up into a lower rate than asked for. A late
-// loop instead fires the overdue arrivals at once.
+// Arrivals are a Poisson process: exponential gaps with mean 1/rate.
+// (Maelstrom's gen/stagger draws gaps uniformly from [0, 2/rate], with the
+// same mean; Poisson arrivals are burstier, which puts more operations on a
+// key at once and catches races more often: lww's fault-free anomaly, 2
+// seeds in 20 against none in 20 with uniform gaps.) Each arrival is due at
+// the previous one's intended time plus its gap, never at the time the
+// previous one actually fired: with real processes the loop can fire late,
+// and scheduling from the late time would let the lateness add up into a
+// lower rate than asked for. A late loop instead fires the overdue arrivals
+// at once.
 //
 // An operation is generated when a client takes its arrival, so that a
 // ClientGenerator can shape it by that client.
@@ -144,17 +148,31 @@ func (d *Driver) Stop() {
 }
 
 func (d *Driver) scheduleArrival() {
-	d.nextArrival += time.Duration(d.rng.Float64() * 2 / d.cfg.Rate * float64(time.Second))
-	due := d.nextArrival
-	d.sched.After(max(0, due-d.sched.Now()), func() {
-		if !d.generating {
-			return
-		}
+	d.nextArrival += d.gap()
+	d.sched.After(max(0, d.nextArrival-d.sched.Now()), d.arrive)
+}
+
+// arrive puts the arrival due now into the backlog, and, when the loop
+// fired late, every later one already due, each with its intended time.
+func (d *Driver) arrive() {
+	if !d.generating {
+		return
+	}
+	for {
 		d.Arrivals++
-		d.backlog = append(d.backlog, arrival{intended: due})
+		d.backlog = append(d.backlog, arrival{intended: d.nextArrival})
 		d.dispatch()
-		d.scheduleArrival()
-	})
+		d.nextArrival += d.gap()
+		if d.nextArrival > d.sched.Now() {
+			break
+		}
+	}
+	d.sched.After(d.nextArrival-d.sched.Now(), d.arrive)
+}
+
+// gap draws the time to the next arrival.
+func (d *Driver) gap() time.Duration {
+	return time.Duration(d.rng.ExpFloat64() / d.cfg.Rate * float64(time.Second))
 }
 
 // RunFinal issues final operations (the workload's Final), spread over the
