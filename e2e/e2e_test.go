@@ -247,7 +247,9 @@ func TestGCounter(t *testing.T) {
 	cfg.Nemesis = []string{"partition"}
 	r := run(t, cfg)
 	wantValid(t, r)
-	wantOps(t, r, 400)
+	// 600 arrive; how many a Python node answers in 6 s depends on how
+	// loaded the machine is (under a load of 25 on 2 cores, 247).
+	wantOps(t, r, 100)
 	wantPartitions(t, r)
 	ev := evidence[struct {
 		AckedSum   int64 `json:"acknowledged_sum"`
