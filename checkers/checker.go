@@ -41,14 +41,15 @@ func Merge(vs ...Validity) Validity {
 	return out
 }
 
-// MarshalJSON writes valid as true, invalid as false and unknown as
-// "unknown", the way Jepsen and Maelstrom report :valid?.
+// MarshalJSON writes a verdict as one of the strings "true", "false" and
+// "unknown": Jepsen's :valid? values, given one JSON type so that a reader
+// never has to handle a boolean or a string in one field.
 func (v Validity) MarshalJSON() ([]byte, error) {
 	switch v {
 	case Valid:
-		return []byte("true"), nil
+		return []byte(`"true"`), nil
 	case Invalid:
-		return []byte("false"), nil
+		return []byte(`"false"`), nil
 	case Unknown:
 		return []byte(`"unknown"`), nil
 	}
@@ -57,21 +58,21 @@ func (v Validity) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads what MarshalJSON writes.
 func (v *Validity) UnmarshalJSON(b []byte) error {
-	var x any
-	if err := json.Unmarshal(b, &x); err != nil {
-		return err
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		switch s {
+		case "true":
+			*v = Valid
+			return nil
+		case "false":
+			*v = Invalid
+			return nil
+		case "unknown":
+			*v = Unknown
+			return nil
+		}
 	}
-	switch x {
-	case true:
-		*v = Valid
-	case false:
-		*v = Invalid
-	case "unknown":
-		*v = Unknown
-	default:
-		return fmt.Errorf("validity must be true, false or \"unknown\", not %s", b)
-	}
-	return nil
+	return fmt.Errorf(`validity must be the string "true", "false" or "unknown", not %.40s`, b)
 }
 
 // ExitCode is Maelstrom's exit code for a verdict: 0 valid, 1 invalid,

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ddbbench/ddbbench/reports/reportstest"
 )
 
 // The ddbbench binary, built once for every CLI test.
@@ -117,7 +119,7 @@ func TestCLIEchoValid(t *testing.T) {
 	if fi, err := os.Stat("testdata/echo.py"); err != nil || fi.Mode()&0o111 == 0 {
 		t.Fatalf("testdata/echo.py must exist and be executable: %v", err)
 	}
-	store := t.TempDir()
+	store := reportstest.Store(t)
 	r := cli(t, "test", "-w", "echo", "--bin", "testdata/echo.py", "--node-count", "1", "--time-limit", "3", "--store", store, "-q")
 	if r.code != 0 {
 		t.Fatalf("exit %d, want 0", r.code)
@@ -126,7 +128,7 @@ func TestCLIEchoValid(t *testing.T) {
 		t.Errorf("stdout does not begin with VALID:\n%s", r.stdout)
 	}
 	res := latestResults(t, store)
-	if res["valid"] != true || res["runtime"] != "proc" {
+	if res["valid"] != "true" || res["runtime"] != "proc" {
 		t.Errorf("results.json: valid %v, runtime %v", res["valid"], res["runtime"])
 	}
 	cfg, _ := res["config"].(map[string]any)
@@ -141,7 +143,7 @@ func TestCLIBugExitsInvalid(t *testing.T) {
 	t.Parallel()
 	py := python3(t)
 	ids := script(t, "unique_ids.py")
-	store := t.TempDir()
+	store := reportstest.Store(t)
 	r := cli(t, "test", "-w", "unique-ids", "--time-limit", "3", "--node-count", "3", "--store", store, "-q",
 		"--bin", py, "--", ids, "--bug")
 	if r.code != 1 {
@@ -165,7 +167,7 @@ func TestCLIBugExitsInvalid(t *testing.T) {
 		}
 		found = true
 		ev, _ := c["evidence"].(map[string]any)
-		if c["valid"] != false || ev["duplicated_count"] == nil || ev["duplicated_count"].(float64) < 1 {
+		if c["valid"] != "false" || ev["duplicated_count"] == nil || ev["duplicated_count"].(float64) < 1 {
 			t.Errorf("unique-ids check has no duplicates: %v", c)
 		}
 	}
@@ -179,7 +181,7 @@ func TestCLIBugExitsInvalid(t *testing.T) {
 func TestCLIFlagLikeBinaryArgWithoutDoubleDash(t *testing.T) {
 	t.Parallel()
 	py := python3(t)
-	store := filepath.Join(t.TempDir(), "store")
+	store := filepath.Join(reportstest.Store(t), "store")
 	r := cli(t, "test", "-w", "unique-ids", "--time-limit", "3", "--store", store,
 		"--bin", py, script(t, "unique_ids.py"), "--bug")
 	if r.code != 254 {
@@ -193,6 +195,30 @@ func TestCLIFlagLikeBinaryArgWithoutDoubleDash(t *testing.T) {
 	}
 }
 
+// A node that crashes mid-run: an internal error, and results.json never
+// says valid, however clean the history recorded up to the crash. (It once
+// wrote "valid": true beside the error.)
+func TestCLINodeCrashIsNeverValid(t *testing.T) {
+	t.Parallel()
+	python3(t)
+	store := reportstest.Store(t)
+	r := cli(t, "test", "-w", "echo", "--node-count", "1", "--time-limit", "5", "--rate", "20", "--store", store, "-q",
+		"--bin", "testdata/echo.py", "--", "--exit-after", "5")
+	if r.code != 255 {
+		t.Fatalf("exit %d, want 255", r.code)
+	}
+	if !strings.HasPrefix(r.stdout, "ERROR") {
+		t.Errorf("summary does not begin with ERROR:\n%s", r.stdout)
+	}
+	res := latestResults(t, store)
+	if msg, _ := res["error"].(string); !strings.Contains(msg, "exited") {
+		t.Errorf("results.json error = %q, want it to say the node exited", msg)
+	}
+	if res["valid"] != "unknown" {
+		t.Errorf("results.json valid = %v beside an error, want \"unknown\"", res["valid"])
+	}
+}
+
 // A node that never answers init: an internal error naming init, well
 // before the time limit, with the results still written.
 func TestCLIInitTimeout(t *testing.T) {
@@ -200,7 +226,7 @@ func TestCLIInitTimeout(t *testing.T) {
 	if _, err := os.Stat("/bin/sleep"); err != nil {
 		t.Skip("no /bin/sleep")
 	}
-	store := t.TempDir()
+	store := reportstest.Store(t)
 	r := cli(t, "test", "-w", "echo", "--bin", "/bin/sleep", "100", "--init-timeout", "1s", "--store", store, "-q")
 	if r.code != 255 {
 		t.Fatalf("exit %d, want 255", r.code)
@@ -248,5 +274,57 @@ func TestCLISuiteShardsMerge(t *testing.T) {
 	}
 	if r := cli(t, "suite", "merge", stores[0], stores[1], stores[2]); r.code != 254 || !strings.Contains(r.stderr, "3/4") {
 		t.Fatalf("merging 3 of 4 shards must name the missing one and exit 254, got %d: %s", r.code, r.stderr)
+	}
+}
+
+// The suite writes matrix.json (validated against its schema when the test
+// ends) and points store/latest at the finished suite.
+func TestCLISuiteWritesItsMatrix(t *testing.T) {
+	t.Parallel()
+	store := reportstest.Store(t)
+	r := cli(t, "suite", "control", "--seeds", "1", "--time-limit", "3", "--hunt", "3", "--store", store, "-q")
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0 (the control strategy is caught, as expected)", r.code)
+	}
+	b, err := os.ReadFile(filepath.Join(store, "latest", "matrix.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["format"] != 2.0 || m["disagreements"] != 0.0 {
+		t.Errorf("matrix.json: format %v, disagreements %v", m["format"], m["disagreements"])
+	}
+}
+
+// A node that answers every echo twice, and adds a reply to a request
+// nobody made and a message that is no reply: the run is valid (every echo
+// came back), and the summary and results.json count the protocol
+// warnings, per kind with examples, so that a user sees them.
+func TestCLIProtocolWarnings(t *testing.T) {
+	t.Parallel()
+	python3(t)
+	store := reportstest.Store(t)
+	r := cli(t, "test", "-w", "echo", "--node-count", "1", "--time-limit", "2", "--rate", "10", "--store", store, "-q",
+		"--bin", "testdata/echo.py", "--", "--reply-twice", "--stray-reply")
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0", r.code)
+	}
+	if !strings.Contains(r.stdout, "warnings      ") || !strings.Contains(r.stdout, "duplicate replies") ||
+		!strings.Contains(r.stdout, "replies to unknown requests") || !strings.Contains(r.stdout, "unsolicited messages") {
+		t.Errorf("the summary does not show the warnings:\n%s", r.stdout)
+	}
+	res := latestResults(t, store)
+	pw, _ := res["protocol_warnings"].(map[string]any)
+	byKind, _ := pw["by_kind"].(map[string]any)
+	ops := res["stats"].(map[string]any)["total"].(map[string]any)["ok"].(float64)
+	for _, kind := range []string{"duplicate_reply", "unknown_in_reply_to", "unsolicited"} {
+		k, _ := byKind[kind].(map[string]any)
+		examples, _ := k["examples"].([]any)
+		if k["count"] != ops || len(examples) == 0 {
+			t.Errorf("%s: %v, want %v warnings (one per echo) with examples", kind, k, ops)
+		}
 	}
 }

@@ -83,7 +83,7 @@ func TestGossipGlomersTxnLocalPasses(t *testing.T) {
 					t.Fatalf("exit %d, want 0 (valid)", r.code)
 				}
 				res := latestResults(t, store)
-				if c := elleCheck(t, res); c["valid"] != true {
+				if c := elleCheck(t, res); c["valid"] != "true" {
 					t.Errorf("elle: %v", c)
 				}
 				min := 15000.0 // 20 s at 1000 a second
@@ -114,7 +114,7 @@ func TestGossipGlomersTxnLocalNotSerializable(t *testing.T) {
 			}
 			c := elleCheck(t, latestResults(t, store))
 			summary, _ := c["summary"].(string)
-			if c["valid"] != false || !strings.Contains(summary, "violates serializable") {
+			if c["valid"] != "false" || !strings.Contains(summary, "violates serializable") {
 				t.Fatalf("elle: %v", c)
 			}
 			named := false
@@ -147,7 +147,7 @@ func TestGossipGlomersTxnSingle(t *testing.T) {
 				store := t.TempDir()
 				r := cli(t, glomersArgs(t, c.line, "txn-single", store, proc, c.models)...)
 				res := latestResults(t, store)
-				if e := elleCheck(t, res); e["valid"] != true {
+				if e := elleCheck(t, res); e["valid"] != "true" {
 					t.Fatalf("elle: %v", e)
 				}
 				if c.valid && r.code != 0 {
@@ -175,7 +175,7 @@ func TestDatomicTutorialLine(t *testing.T) {
 		t.Fatalf("exit %d, want 0 (valid)", r.code)
 	}
 	res := latestResults(t, store)
-	if c := elleCheck(t, res); c["valid"] != true || !strings.Contains(fmt.Sprint(c["summary"]), "strict-serializable") {
+	if c := elleCheck(t, res); c["valid"] != "true" || !strings.Contains(fmt.Sprint(c["summary"]), "strict-serializable") {
 		t.Fatalf("elle: %v", c)
 	}
 	if okCount(res) < 100 {
@@ -198,7 +198,7 @@ func TestRunServedTxnWorkload(t *testing.T) {
 			}
 			c := elleCheck(t, res)
 			wantValid := node != "txn-local"
-			if (c["valid"] == true) != wantValid || (r.code == 0) != wantValid {
+			if (c["valid"] == "true") != wantValid || (r.code == 0) != wantValid {
 				t.Fatalf("exit %d, elle %v: want valid %v under strict-serializable", r.code, c["valid"], wantValid)
 			}
 		})

@@ -15,7 +15,10 @@ import (
 	"github.com/ddbbench/ddbbench/checkers"
 	"github.com/ddbbench/ddbbench/nemesis"
 	"github.com/ddbbench/ddbbench/nodes"
+	"github.com/ddbbench/ddbbench/reports"
 	"github.com/ddbbench/ddbbench/runtime/network"
+	"github.com/ddbbench/ddbbench/workloads/bank"
+	"github.com/ddbbench/ddbbench/workloads/lock"
 	"github.com/ddbbench/ddbbench/workloads/register"
 	"github.com/ddbbench/ddbbench/workloads/txns"
 )
@@ -25,57 +28,69 @@ import (
 type Config struct {
 	// Strategy is the reference strategy to run in the simulator (unless
 	// Bin is set); Node is its name, for the record.
-	Strategy nodes.Strategy `json:"-"`
-	Node     string         `json:"node"`
+	Strategy nodes.Strategy
+	Node     string
 	// Workload is the workload's name; "" means the strategy's own (see
 	// nodes.Strategy.Workload), which Validate fills in.
-	Workload    string        `json:"workload"`
-	NodeCount   int           `json:"node_count"`
-	TimeLimit   time.Duration `json:"time_limit"`
-	Rate        float64       `json:"rate"`        // ops/s across all clients
-	Concurrency int           `json:"concurrency"` // number of clients
-	Latency     time.Duration `json:"latency"`     // mean server-to-server latency
-	LatencyDist string        `json:"latency_dist"`
-	Loss        float64       `json:"loss,omitempty"`
-	Dup         float64       `json:"dup,omitempty"`
+	Workload    string
+	NodeCount   int
+	TimeLimit   time.Duration
+	Rate        float64       // ops/s across all clients
+	Concurrency int           // number of clients
+	Latency     time.Duration // mean server-to-server latency
+	LatencyDist string
+	Loss        float64
+	Dup         float64
 
-	Nemesis         []string      `json:"nemesis"`
-	NemesisInterval time.Duration `json:"nemesis_interval"`
+	Nemesis         []string
+	NemesisInterval time.Duration
 	// LoseUnsynced makes a kill also lose store writes that were not synced.
-	LoseUnsynced bool `json:"lose_unsynced,omitempty"`
+	LoseUnsynced bool
 
-	Seed         int64         `json:"seed"`
-	OpTimeout    time.Duration `json:"op_timeout"`    // a client's patience per operation
-	Recovery     time.Duration `json:"recovery"`      // quiet time after healing, before final reads
-	CheckTimeout time.Duration `json:"check_timeout"` // linearizability check budget; past it the verdict is unknown
+	Seed         int64
+	OpTimeout    time.Duration // a client's patience per operation
+	Recovery     time.Duration // quiet time after healing, before final reads
+	CheckTimeout time.Duration // linearizability check budget; past it the verdict is unknown
 	// CheckProgress, when set, hears from a check that runs long (from
 	// another goroutine): keys done and the key being checked longest.
 	CheckProgress func(checkers.Progress) `json:"-"`
 
-	Register register.Config `json:"register"`
-	Topology string          `json:"topology,omitempty"` // broadcast: grid, line, tree2, tree3, tree4, total
+	Register register.Config
+	// Bank shapes the bank workload; Contention names the level it came
+	// from (bank.Levels), if it came from one.
+	Bank       bank.Config
+	Contention string
+	Topology   string // broadcast: grid, line, tree2, tree3, tree4, total
+	// KafkaStrictCommits makes a committed offset listed below one already
+	// acknowledged an error (Maelstrom allows it: see docs/maelstrom.md).
+	KafkaStrictCommits bool
 	// Txn shapes txn-list-append and txn-rw-register (its Kind comes from
 	// Workload).
-	Txn txns.Config `json:"txn"`
+	Txn txns.Config
+	// Lock shapes the lock workload. Its Fencing is what the run used:
+	// the user's choice (FencingChoice on or off) or, by default, whether
+	// the strategy hands out fencing tokens; its Patience is OpTimeout.
+	Lock          lock.Config
+	FencingChoice string // "", "auto", "on" or "off"
 
 	// Bin, when set, is the command (path and arguments) of a node binary
 	// speaking Maelstrom's protocol: the run uses real processes in real
 	// time instead of the simulator.
-	Bin []string `json:"bin,omitempty"`
+	Bin []string
 	// WorkDir is where a process run keeps node data and logs (the run's
 	// results directory).
-	WorkDir     string        `json:"-"`
-	LogStderr   io.Writer     `json:"-"` // also copy node stderr here
-	InitTimeout time.Duration `json:"init_timeout,omitempty"`
+	WorkDir     string
+	LogStderr   io.Writer // also copy node stderr here
+	InitTimeout time.Duration
 	// Availability, when set, makes availability a checked property: a
 	// fraction of operations that must succeed, or every one with Total.
-	Availability *AvailabilityRequirement `json:"availability,omitempty"`
+	Availability *AvailabilityRequirement
 }
 
 // AvailabilityRequirement is Maelstrom's --availability.
 type AvailabilityRequirement struct {
-	Fraction float64 `json:"fraction,omitempty"`
-	Total    bool    `json:"total,omitempty"`
+	Fraction float64
+	Total    bool
 }
 
 // Defaults are Maelstrom's where Maelstrom has one.
@@ -90,6 +105,8 @@ func Defaults() Config {
 		Recovery:        10 * time.Second,
 		CheckTimeout:    5 * time.Minute,
 		Register:        register.DefaultConfig(),
+		Lock:            lock.DefaultConfig(),
+		Bank:            bank.DefaultConfig(),
 		Txn:             txns.DefaultConfig(),
 	}
 }
@@ -171,6 +188,15 @@ func (c *Config) Validate() error {
 	if err := c.Register.Validate(); err != nil {
 		return badf("%v", err)
 	}
+	switch c.FencingChoice {
+	case "", "auto":
+		c.Lock.Fencing = c.Strategy.Fencing
+	case "on", "off":
+		c.Lock.Fencing = c.FencingChoice == "on"
+	default:
+		return badf("--fencing must be auto, on or off, got %q", c.FencingChoice)
+	}
+	c.Lock.Patience = c.OpTimeout
 	if c.Concurrency == 0 {
 		c.Concurrency = 2 * c.NodeCount
 	}
@@ -179,6 +205,68 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// SetContention sets the bank workload to a named contention level.
+func (c *Config) SetContention(level string) error {
+	b, err := bank.Level(level)
+	if err != nil {
+		return badf("%v", err)
+	}
+	c.Bank, c.Contention = b, level
+	return nil
+}
+
+// Record is the configuration as the results record it, with units.
+func (c *Config) Record() reports.RunConfig {
+	r := reports.RunConfig{
+		Node: c.Node, Bin: c.Bin, Workload: c.Workload, NodeCount: c.NodeCount,
+		TimeLimitS: c.TimeLimit.Seconds(), Rate: c.Rate, Concurrency: c.Concurrency,
+		LatencyMS: ms(c.Latency), LatencyDist: c.LatencyDist, Loss: c.Loss, Dup: c.Dup,
+		Nemesis: append([]string{}, c.Nemesis...), NemesisIntervalS: c.NemesisInterval.Seconds(), LoseUnsynced: c.LoseUnsynced,
+		Seed: c.Seed, OpTimeoutS: c.OpTimeout.Seconds(), RecoveryS: c.Recovery.Seconds(), CheckTimeoutS: c.CheckTimeout.Seconds(),
+	}
+	if len(c.Bin) > 0 {
+		r.Node = ""
+		r.InitTimeoutS = c.InitTimeout.Seconds()
+	}
+	switch c.Workload {
+	case "register", "lin-kv":
+		g := c.Register
+		r.Register = &reports.RegisterConfig{Keys: g.Keys, PerKeyLimit: g.PerKeyLimit, ClientsPerKey: g.ClientsPerKey, ProcessLimit: g.ProcessLimit,
+			Mix: reports.RegisterMix{Read: g.Reads, Write: g.Writes, CAS: g.CASes}, Zipf: g.Zipf, FinalReads: g.FinalReads}
+		if c.Workload == "lin-kv" {
+			r.Register.FinalReads = false // lin-kv never runs them
+		}
+	case "broadcast":
+		r.Topology = c.Topology
+		if r.Topology == "" {
+			r.Topology = "grid"
+		}
+	case "kafka":
+		r.KafkaStrictCommits = c.KafkaStrictCommits
+	case "bank":
+		k := c.Bank
+		r.Bank = &reports.BankConfig{Accounts: k.Accounts, Balance: k.Balance, MaxTransfer: k.MaxTransfer, KeysPerTxn: k.KeysPerTxn,
+			ReadShare: k.ReadShare, Zipf: k.Zipf, NegativeOK: k.NegativeOK, Contention: c.Contention}
+	case "lock":
+		l := c.Lock
+		r.Lock = &reports.LockConfig{Locks: l.Locks, PerLockLimit: l.PerLockLimit, Zipf: l.Zipf, HoldMS: ms(l.Hold), TTLMS: ms(l.TTL),
+			Fencing: l.Fencing, PatienceS: l.Patience.Seconds()}
+	case txns.ListAppend, txns.RWRegister:
+		t := c.Txn
+		r.Txn = &reports.TxnConfig{Keys: t.Keys, MinTxnLength: t.MinTxnLength, MaxTxnLength: t.MaxTxnLength,
+			MaxWritesPerKey: t.MaxWritesPerKey, Models: append([]string{}, t.Models...), FinalReads: t.FinalReads}
+	}
+	if a := c.Availability; a != nil {
+		r.Availability = &reports.Availability{Fraction: a.Fraction, Total: a.Total}
+		if a.Total {
+			r.Availability.Fraction = 1
+		}
+	}
+	return r
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // Name is the run's name in the store: strategy (or binary) and workload.
 func (c *Config) Name() string {

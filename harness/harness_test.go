@@ -3,13 +3,21 @@ package harness
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ddbbench/ddbbench/checkers"
+	kafkacheck "github.com/ddbbench/ddbbench/checkers/kafka"
+	"github.com/ddbbench/ddbbench/history"
 	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/nodes/catalog"
+	"github.com/ddbbench/ddbbench/reports"
+	"github.com/ddbbench/ddbbench/reports/reportstest"
+	"github.com/ddbbench/ddbbench/runtime/sim"
 )
 
 func config(node string, seed int64) Config {
@@ -36,15 +44,15 @@ func TestSingleIsValidAndAvailable(t *testing.T) {
 	if r.Valid != checkers.Valid {
 		t.Fatalf("single should be valid, got %v: %+v", r.Valid, r.Checks)
 	}
-	if r.Availability != 1 {
-		t.Fatalf("single without faults should answer everything, availability %v", r.Availability)
+	if r.AvailabilityOrZero() != 1 {
+		t.Fatalf("single without faults should answer everything, availability %v", r.AvailabilityOrZero())
 	}
 	if len(out.History) < 900 {
 		t.Fatalf("expected about 1000 ops at 100/s for 10s plus final reads, got %d", len(out.History))
 	}
 	// n0's clients answer in 0 ms; the others cost a 2 ms round trip.
-	if r.Latency.Latency.Max < 3.9 || r.Latency.Latency.P50 > 4.1 {
-		t.Fatalf("latency figures off: %+v", r.Latency.Latency)
+	if r.Latency.Overall.Max < 3.9 || r.Latency.Overall.P50 > 4.1 {
+		t.Fatalf("latency figures off: %+v", r.Latency.Overall)
 	}
 	if r.Messages.ServerToServer == 0 || r.Messages.PerOp < 2 {
 		t.Fatalf("message counts off: %+v", r.Messages)
@@ -86,8 +94,8 @@ func TestSingleUnderFaultsStaysValidButLosesAvailability(t *testing.T) {
 	if len(out.Faults) == 0 {
 		t.Fatal("no faults were injected")
 	}
-	if r.AvailabilityDuringFaults == nil || *r.AvailabilityDuringFaults >= 1 || r.Availability >= 1 {
-		t.Fatalf("availability should drop while n0 is down or cut off: overall %v, during %v", r.Availability, r.AvailabilityDuringFaults)
+	if r.AvailabilityDuringFaults == nil || *r.AvailabilityDuringFaults >= 1 || r.AvailabilityOrZero() >= 1 {
+		t.Fatalf("availability should drop while n0 is down or cut off: overall %v, during %v", r.AvailabilityOrZero(), r.AvailabilityDuringFaults)
 	}
 }
 
@@ -223,5 +231,114 @@ func TestWorkloadDefaultsToTheStrategys(t *testing.T) {
 	bin.Bin = []string{"/bin/true"}
 	if err := bin.Validate(); err == nil || !strings.Contains(err.Error(), "-w") {
 		t.Fatalf("a binary with no workload must be refused with a hint, got %v", err)
+	}
+}
+
+// --kafka-strict-commits turns a committed offset that went back below an
+// acknowledged commit from a note into an error.
+func TestKafkaStrictCommits(t *testing.T) {
+	ok := func(i int, f string, value, result any) *history.Op {
+		return &history.Op{Index: i, Process: 0, F: f, Key: "a", Value: value, Result: result, Outcome: history.OK,
+			Invoke: int64(10 * i), Complete: int64(10*i + 5)}
+	}
+	h := history.History{
+		ok(0, "send", 1, int64(0)),
+		ok(1, "send", 2, int64(1)),
+		ok(2, "poll", map[string]int64{"a": 0}, map[string][]kafkacheck.Pair{"a": {{Offset: 0, Msg: 1}, {Offset: 1, Msg: 2}}}),
+		ok(3, "commit", map[string]int64{"a": 1}, nil),
+		ok(4, "assign", []string{"a"}, map[string]int64{"a": 0}),
+	}
+	for _, strict := range []bool{false, true} {
+		c := Defaults()
+		c.Workload, c.KafkaStrictCommits = "kafka", strict
+		res := Check(&Outcome{Config: c, History: h}).Results
+		var kafka checkers.Result
+		for _, r := range res.Checks {
+			if r.Checker == "kafka" {
+				kafka = r
+			}
+		}
+		want := checkers.Valid
+		if strict {
+			want = checkers.Invalid
+		}
+		if kafka.Valid != want || !strings.Contains(kafka.Summary, "commit-regressed") {
+			t.Errorf("strict %v: kafka check %s (%s), want %s naming commit-regressed", strict, kafka.Valid, kafka.Summary, want)
+		}
+	}
+}
+
+// Maelstrom runs Jepsen's stats checker on every test: a run in which some
+// operation type never succeeded is invalid, however consistent the rest.
+func TestAnOperationTypeThatNeverSucceededIsInvalid(t *testing.T) {
+	op := func(i int, f string, out history.Outcome) *history.Op {
+		return &history.Op{Index: i, F: f, Key: "1", Value: 1, Outcome: out, Invoke: int64(10 * i), Complete: int64(10*i + 5)}
+	}
+	h := history.History{op(0, "write", history.Fail), op(1, "read", history.OK), op(2, "write", history.Info), op(3, "read", history.OK)}
+	h[1].Result, h[3].Result = nil, nil
+	h[1].Error = &history.Error{Code: 20}
+	h[3].Error = &history.Error{Code: 20}
+	c := Defaults()
+	c.Workload = "lin-kv"
+	for _, interrupted := range []bool{false, true} {
+		res := Check(&Outcome{Config: c, History: h, Interrupted: interrupted}).Results
+		want := checkers.Invalid
+		if interrupted {
+			want = checkers.Unknown // a run cut short may not have had the time
+		}
+		if res.Valid != want {
+			t.Errorf("interrupted %v: verdict %s, want %s: %+v", interrupted, res.Valid, want, res.Checks)
+		}
+		found := false
+		for _, r := range res.Checks {
+			if r.Checker == "stats" {
+				found = true
+				if !strings.Contains(r.Summary, "write never succeeded") {
+					t.Errorf("stats summary %q does not name write", r.Summary)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no stats check among %+v", res.Checks)
+		}
+	}
+}
+
+// A run that ended with an error (a node crashed) is never valid, however
+// clean what it recorded; results.json says why.
+func TestRunThatEndedWithAnErrorIsNeverValid(t *testing.T) {
+	out := simulate(t, config("single", 1))
+	if v := Check(out).Results.Valid; v != checkers.Valid {
+		t.Fatalf("the run itself is %s, want valid", v)
+	}
+	out.Err = errors.New("n1 exited on its own (exit status 3)")
+	run := Check(out)
+	r := run.Results
+	if r.Valid != checkers.Unknown || r.Error != out.Err.Error() {
+		t.Fatalf("valid %s, error %q; want unknown and the run's error", r.Valid, r.Error)
+	}
+	dir := reportstest.Store(t)
+	if err := reports.Write(dir, run); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"valid": "unknown"`) {
+		t.Fatalf("results.json does not say unknown: %.300s", b)
+	}
+}
+
+// The simulator's warning kinds are the ones results.json documents.
+func TestWarningKindsAgree(t *testing.T) {
+	simKinds := []string{sim.WarnUnknownInReplyTo, sim.WarnDuplicateReply, sim.WarnLateReply, sim.WarnUnsolicited}
+	if !slices.Equal(simKinds, []string{reports.WarnUnknownInReplyTo, reports.WarnDuplicateReply, reports.WarnLateReply, reports.WarnUnsolicited}) {
+		t.Fatalf("simulator kinds %v, results kinds %v", simKinds, reports.WarningKinds)
+	}
+	for _, k := range simKinds {
+		if !slices.Contains(reports.WarningKinds, k) {
+			t.Errorf("%s is not in reports.WarningKinds", k)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -44,6 +45,16 @@ type Outcome struct {
 	Duration          time.Duration // run time covered (virtual in the simulator)
 	Wall              time.Duration // wall-clock time the run took
 	Interrupted       bool          // stopped early by the caller
+	// Err is why the run ended early on its own (a node misbehaved), as
+	// Run also returns it; nil for a run that completed.
+	Err error
+	// Warnings are the protocol warnings: replies the clients received
+	// that answered nothing they were waiting for.
+	Warnings sim.Warnings
+	// Waits are the nodes' wait-for reports; WaitsReported says the
+	// runtime carries them (the simulator does, processes cannot).
+	Waits         []history.Wait
+	WaitsReported bool
 }
 
 // progressStep is how much virtual time passes between progress reports and
@@ -134,6 +145,12 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 		s.AddService(name, factory)
 	}
 	spec := workloadSpecs[cfg.Workload]
+	if spec.services != nil {
+		extra := spec.services(&cfg)
+		for _, id := range slices.Sorted(maps.Keys(extra)) {
+			s.AddService(id, extra[id])
+		}
+	}
 	workload := spec.build(&cfg)
 	driver := workloads.NewDriver(workload, workloads.DriverConfig{
 		Rate: cfg.Rate, OpTimeout: cfg.OpTimeout, Nodes: ids,
@@ -146,6 +163,12 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
 	}
 	nem.LeaderRoles = cfg.Strategy.TargetRoles
+	if spec.holderRole != "" {
+		for _, c := range driver.Clients() {
+			nem.Clients = append(nem.Clients, c.ID())
+		}
+		nem.HolderRole = spec.holderRole
+	}
 
 	stopWatch := watchInterrupt(ctx, s)
 	defer stopWatch()
@@ -159,6 +182,8 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 		out.History = driver.History()
 		out.Faults = nem.Faults()
 		out.Messages = s.Stats()
+		out.Waits, out.WaitsReported = s.Waits(), len(cfg.Bin) == 0
+		out.Warnings = s.Warnings()
 		out.Logs = s.Logs()
 		out.Unstarted = driver.Unstarted
 		out.Arrivals, out.Started = driver.Arrivals, driver.Started
@@ -170,6 +195,7 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 				runErr = fmt.Errorf("nemesis: %w", nemErr)
 			}
 		}
+		out.Err = runErr
 		return out, runErr
 	}
 	if err := srv.start(ctx); err != nil {

@@ -32,6 +32,15 @@ type Error struct {
 	Text string `json:"text,omitempty"`
 }
 
+// RunEnded is the text of the timeout the harness records for an operation
+// still waiting for its reply when the run ended early (interrupted, or
+// failed elsewhere): the node never had its full time to answer.
+const RunEnded = "run ended before a reply"
+
+// RunEnded reports whether the harness gave up on the operation because the
+// run ended, rather than the node failing to answer in time.
+func (e *Error) Abandoned() bool { return e != nil && e.Text == RunEnded }
+
 // Op is one client operation: its invocation and its completion.
 //
 // Times are nanoseconds since the run started: virtual time in the simulator,

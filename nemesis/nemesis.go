@@ -67,6 +67,15 @@ type Nemesis struct {
 	// LeaderRoles are the roles *-leader faults target (DefaultLeaderRoles
 	// when nil).
 	LeaderRoles []string
+	// Clients, when set, are client endpoints that process faults reach
+	// too, for workloads whose clients hold something a fault can take from
+	// them: a lock holder is a process, and Kleppmann's case against leases
+	// is a holder that pauses, or whose clock jumps. Each pause fault then
+	// also pauses a client reporting HolderRole (waiting, a millisecond at
+	// a time, for one to appear), and each clock fault also skews the
+	// clocks of some clients. Nil leaves clients alone.
+	Clients    []string
+	HolderRole string
 
 	kinds    []*kindSpec
 	interval time.Duration
@@ -289,6 +298,9 @@ func (n *Nemesis) begin(spec *kindSpec) *fault {
 	case "packet":
 		n.applyPacket()
 	case "clock":
+		if len(n.Clients) > 0 {
+			detail += n.skewClients(f)
+		}
 		for _, node := range f.clockNodes() {
 			n.applyClock(node)
 		}
@@ -305,7 +317,52 @@ func (n *Nemesis) begin(spec *kindSpec) *fault {
 	f.window = len(n.windows)
 	n.windows = append(n.windows, history.Fault{Kind: spec.family, Detail: detail, Start: int64(n.t.Now())})
 	n.logf("start %s %s", spec.family, detail)
+	if spec.family == "pause" && len(n.Clients) > 0 {
+		n.pauseHolder(f)
+	}
 	return f
+}
+
+// pauseHolder adds a client that holds something (reports HolderRole) to
+// pause fault f, or, when none does yet, tries again a millisecond later
+// until one does or f stops.
+func (n *Nemesis) pauseHolder(f *fault) {
+	if f.stopped {
+		return
+	}
+	var holders []string
+	for _, c := range n.Clients {
+		if n.t.Role(c) == n.HolderRole {
+			holders = append(holders, c)
+		}
+	}
+	if len(holders) == 0 {
+		n.t.After(time.Millisecond, func() {
+			n.mu.Lock()
+			defer n.mu.Unlock()
+			n.pauseHolder(f)
+		})
+		return
+	}
+	held := n.hold([]string{pick(n.rng, holders)}, n.paused, n.t.Pause)
+	f.nodes = append(f.nodes, held...)
+	for _, c := range held {
+		n.windows[f.window].Detail += " + holder " + c
+		n.logf("pause holder %s", c)
+	}
+}
+
+// skewClients adds to clock fault f an offset for each of a random
+// non-empty subset of the clients.
+func (n *Nemesis) skewClients(f *fault) string {
+	chosen := inOrder(n.Clients, shuffled(n.rng, n.Clients)[:1+n.rng.IntN(len(n.Clients))])
+	var parts []string
+	for _, c := range chosen {
+		d := skew(n.rng)
+		f.offsets = append(f.offsets, nodeOffset{node: c, d: d})
+		parts = append(parts, c+signed(d))
+	}
+	return " + clients " + strings.Join(parts, " ")
 }
 
 // flip toggles a strobe and schedules the next flip, until f stops.

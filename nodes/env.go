@@ -64,6 +64,14 @@ type Env interface {
 	// SetRole reports the node's role ("leader", "primary", "head", ...) to
 	// the harness, which targets faults with it. It must not change behaviour.
 	SetRole(role string)
+
+	// WaitsFor reports to the harness that transaction txn waits, at this
+	// node, for the transactions in holders to release a lock; nil holders
+	// say it no longer waits here. Each report replaces the last for txn.
+	// The liveness checker builds the global wait-for graph from these
+	// reports to name a deadlock's cycle. Like SetRole, it must not change
+	// behaviour: a node reports what it does, never asks.
+	WaitsFor(txn string, holders []string)
 }
 
 // TimerID names a timer for CancelTimer.

@@ -61,6 +61,11 @@ type Strategy struct {
 	// unless told otherwise; "" means "register". Lock services serve
 	// "lock", transactional stores a txn workload.
 	Workload string
+	// Fencing says a lock service's tokens are fencing tokens, growing
+	// with every grant of a lock: the lock workload's protected resource
+	// then refuses accesses with stale tokens, as Kleppmann's fenced
+	// storage does.
+	Fencing bool
 }
 
 // DefaultWorkload is the workload of a strategy that names none.
@@ -76,10 +81,10 @@ func (s Strategy) ServedWorkload() string {
 
 // Expectation is what the literature says a strategy does under one fault.
 type Expectation struct {
-	Nemesis string // "none", "partition", "kill", "pause", "packet", "clock"
+	Nemesis string `json:"nemesis"` // "none", "partition", "kill", "pause", "packet", "clock"
 	// Safe: valid in every seed. Unsafe: the harness must catch a violation
 	// within a few seeds.
-	Safe      bool
-	Reason    string // why, in a sentence
-	Reference string // where the literature says so
+	Safe      bool   `json:"safe"`
+	Reason    string `json:"reason"`    // why, in a sentence
+	Reference string `json:"reference"` // where the literature says so
 }

@@ -18,37 +18,79 @@ import (
 	"github.com/ddbbench/ddbbench/checkers"
 	"github.com/ddbbench/ddbbench/checkers/latency"
 	"github.com/ddbbench/ddbbench/checkers/stats"
+	"github.com/ddbbench/ddbbench/checkers/txnstats"
 	"github.com/ddbbench/ddbbench/history"
 )
 
-// Results is the schema of results.json.
+// Format is the version of results.json's schema (docs/results.md). It
+// changes whenever the schema does.
+const Format = 2
+
+// Results is the schema of results.json, documented in docs/results.md and
+// checked by results.schema.json.
 type Results struct {
-	Name  string            `json:"name"`
+	Format int    `json:"format"`
+	Name   string `json:"name"`
+	// Valid is the verdict: "true", "false" or "unknown" (one type, a
+	// string). A run that ended with an error is never "true".
 	Valid checkers.Validity `json:"valid"`
 	Seed  int64             `json:"seed"`
+	// Runtime is "sim" (the simulator) or "proc" (real processes).
+	Runtime   string `json:"runtime"`
+	StartedAt string `json:"started_at,omitempty"` // RFC 3339, UTC
+	// Interrupted says the run was stopped early; Error, when present, why
+	// it ended early on its own (a node misbehaved).
+	Interrupted bool   `json:"interrupted"`
+	Error       string `json:"error,omitempty"`
 	// HistoryDigest hashes history.jsonl: equal digests, equal histories.
-	HistoryDigest string `json:"history_digest"`
+	HistoryDigest string  `json:"history_digest"`
+	RunS          float64 `json:"run_s"`         // run time covered: virtual in the simulator
+	WallS         float64 `json:"wall_s"`        // wall-clock time the run took
+	Unstarted     int     `json:"unstarted_ops"` // arrivals the clients never got to
+
 	// Availability is ok / invoked over the main phase; during faults, the
-	// same over operations invoked while a fault was active (null if none).
-	Availability             float64  `json:"availability"`
+	// same over operations invoked while a fault was active. Null when
+	// there were no such operations.
+	Availability             *float64 `json:"availability"`
 	AvailabilityDuringFaults *float64 `json:"availability_during_faults"`
 
-	Rate     Rate              `json:"rate"`
-	Latency  latency.Report    `json:"latency"`
-	Messages Messages          `json:"messages"`
-	Checks   []checkers.Result `json:"checks"`
-	Stats    stats.Stats       `json:"stats"`
-	Faults   []history.Fault   `json:"faults"`
+	Rate    Rate           `json:"rate"`
+	Latency latency.Report `json:"latency"`
+	// StableLatency is, for the set workloads (broadcast, g-set), how long
+	// an element took to be in every read: the figure Gossip Glomers' 3d
+	// and 3e targets are stated in. Absent for other workloads.
+	StableLatency    *StableLatency    `json:"stable_latency,omitempty"`
+	Messages         Messages          `json:"messages"`
+	ProtocolWarnings ProtocolWarnings  `json:"protocol_warnings"`
+	Checks           []checkers.Result `json:"checks"`
+	Stats            stats.Stats       `json:"stats"`
+	// Transactions are the transaction statistics of a transactional
+	// workload (bank), or of any run whose nodes reported waiting for
+	// locks: throughput, aborts by cause, restarts, commit latency,
+	// messages per commit.
+	Transactions *txnstats.Stats `json:"transactions,omitempty"`
+	Faults       []Fault         `json:"faults"`
 
-	Runtime        string  `json:"runtime"` // "sim" or "proc"
-	Config         any     `json:"config"`
-	RunSeconds     float64 `json:"run_seconds"` // run time covered: virtual in the simulator
-	WallSeconds    float64 `json:"wall_seconds"`
-	Unstarted      int     `json:"unstarted_ops"` // arrivals the clients never got to
-	Interrupted    bool    `json:"interrupted,omitempty"`
-	Error          string  `json:"error,omitempty"`
-	StartedAt      string  `json:"started_at"`
-	DdbbenchFormat int     `json:"format"`
+	Config RunConfig `json:"config"`
+}
+
+// Fault is one nemesis action's active window.
+type Fault struct {
+	Kind   string `json:"kind"`             // "partition", "kill", ...
+	Detail string `json:"detail,omitempty"` // what exactly: the grudge, the nodes
+	// StartNS and EndNS are nanoseconds since the run's start (EndNS is
+	// the run's end for a fault never healed).
+	StartNS int64 `json:"start_ns"`
+	EndNS   int64 `json:"end_ns"`
+}
+
+// FaultsOf records the nemesis's windows.
+func FaultsOf(fs []history.Fault) []Fault {
+	out := make([]Fault, len(fs))
+	for i, f := range fs {
+		out[i] = Fault{Kind: f.Kind, Detail: f.Detail, StartNS: f.Start, EndNS: f.End}
+	}
+	return out
 }
 
 // Rate is the open-loop load asked for and what the clients started, in
@@ -79,6 +121,17 @@ type Messages struct {
 	Operations     int     `json:"operations"`    // the denominator: client operations invoked
 }
 
+// StableLatency summarizes the set checker's stable latencies: for each
+// element that became stable, how long after it was known (acknowledged
+// or first read) every read began to include it.
+type StableLatency struct {
+	Count int     `json:"count"` // elements with a stable latency
+	P50   float64 `json:"p50_ms"`
+	P95   float64 `json:"p95_ms"`
+	P99   float64 `json:"p99_ms"`
+	Max   float64 `json:"max_ms"`
+}
+
 // Run is everything a run leaves in its directory.
 type Run struct {
 	Results Results
@@ -87,8 +140,8 @@ type Run struct {
 	Files   map[string][]byte // extra artifacts, by file name
 }
 
-// NewRunDir makes store/<name>/<timestamp>/ (never reusing one) and points
-// store/latest at it.
+// NewRunDir makes store/<name>/<timestamp>/, never reusing one. It leaves
+// store/latest alone: PointLatest moves it once the run is complete.
 func NewRunDir(store, name string, now time.Time) (string, error) {
 	base := filepath.Join(store, name)
 	if err := os.MkdirAll(base, 0o755); err != nil {
@@ -106,17 +159,24 @@ func NewRunDir(store, name string, now time.Time) (string, error) {
 		}
 		dir = filepath.Join(base, fmt.Sprintf("%s-%d", stamp, i))
 	}
+	return dir, nil
+}
+
+// PointLatest points store/latest at dir, a complete run's directory, in
+// one atomic rename: a reader sees the previous run or this one, never a
+// run still being written. A failure is not worth failing the run for, so
+// it is ignored.
+func PointLatest(store, dir string) {
 	latest := filepath.Join(store, "latest")
 	target, err := filepath.Rel(store, dir)
 	if err != nil {
-		return "", err
+		return
 	}
 	tmp := latest + ".tmp"
 	_ = os.Remove(tmp)
 	if err := os.Symlink(target, tmp); err == nil {
 		_ = os.Rename(tmp, latest)
 	}
-	return dir, nil
 }
 
 // writeHistory writes history.jsonl and returns its digest, hashing as it
@@ -150,6 +210,7 @@ func Write(dir string, run *Run) error {
 	if run.Results.HistoryDigest == "" {
 		run.Results.HistoryDigest = digest
 	}
+	run.Results.normalize()
 	results, err := json.MarshalIndent(run.Results, "", "  ")
 	if err != nil {
 		errs = append(errs, fmt.Errorf("results.json: %w", err))
@@ -176,4 +237,33 @@ func Write(dir string, run *Run) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// normalize writes empty lists and maps where the schema wants them, never
+// null.
+func (r *Results) normalize() {
+	if r.Format == 0 {
+		r.Format = Format
+	}
+	if r.Checks == nil {
+		r.Checks = []checkers.Result{}
+	}
+	if r.Faults == nil {
+		r.Faults = []Fault{}
+	}
+	if r.ProtocolWarnings.ByKind == nil {
+		r.ProtocolWarnings.ByKind = map[string]WarningKind{}
+	}
+	if r.Config.Nemesis == nil {
+		r.Config.Nemesis = []string{}
+	}
+}
+
+// AvailabilityOrZero is Availability, or 0 when no operation ran in the
+// main phase.
+func (r *Results) AvailabilityOrZero() float64 {
+	if r.Availability == nil {
+		return 0
+	}
+	return *r.Availability
 }

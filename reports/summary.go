@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/ddbbench/ddbbench/checkers/latency"
@@ -15,7 +16,7 @@ func Summary(r *Results, dir string) string {
 	if r.Error != "" {
 		verdict = "ERROR" // the run did not complete: exit 255 whatever was checked
 	}
-	fmt.Fprintf(&b, "%s  %s  (seed %d, %s, %.1fs run in %.2fs wall)\n", verdict, r.Name, r.Seed, r.Runtime, r.RunSeconds, r.WallSeconds)
+	fmt.Fprintf(&b, "%s  %s  (seed %d, %s, %.1fs run in %.2fs wall)\n", verdict, r.Name, r.Seed, r.Runtime, r.RunS, r.WallS)
 	if r.Interrupted {
 		b.WriteString("  interrupted: results cover what was recorded before the stop\n")
 	}
@@ -41,12 +42,16 @@ func Summary(r *Results, dir string) string {
 			fmt.Fprintf(&b, "  WARNING       the clients started fewer operations than asked for, by more than %.0f%%: %s; the figures describe a lighter load (raise --concurrency, or lower --rate)\n", 100*RateShortfall, who)
 		}
 	}
-	fmt.Fprintf(&b, "  availability  %.4f", r.Availability)
+	if r.Availability != nil {
+		fmt.Fprintf(&b, "  availability  %.4f", *r.Availability)
+	} else {
+		b.WriteString("  availability  none (no operation in the main phase)")
+	}
 	if r.AvailabilityDuringFaults != nil {
 		fmt.Fprintf(&b, " overall, %.4f while faults were active", *r.AvailabilityDuringFaults)
 	}
 	b.WriteString("\n")
-	q := r.Latency.Latency
+	q := r.Latency.Overall
 	fmt.Fprintf(&b, "  latency ms    p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f\n", q.P50, q.P90, q.P99, q.P999, q.Max)
 	if len(r.Faults) > 0 {
 		for _, ph := range []latency.Phase{latency.Before, latency.During, latency.After} {
@@ -55,7 +60,17 @@ func Summary(r *Results, dir string) string {
 			}
 		}
 	}
+	if t := r.Transactions; t != nil {
+		fmt.Fprintf(&b, "  transactions  %d committed (%.1f/s), %d given up, %d refused, %d indefinite; abort rate %.3f%s; %.2f restarts and %.1f messages per commit\n",
+			t.Committed, t.CommittedPerS, t.GaveUp, t.Refused, t.Indefinite, t.AbortRate, abortCauses(t.Aborts), t.RestartsPerCommit, t.MessagesPerCommit)
+	}
 	fmt.Fprintf(&b, "  messages      %.2f per op (%.2f between servers), %d in all\n", r.Messages.PerOp, r.Messages.ServerPerOp, r.Messages.Total)
+	if s := r.StableLatency; s != nil {
+		fmt.Fprintf(&b, "  stable lat.   p50 %.2f  p95 %.2f  max %.2f ms until an element was in every read (%d elements)\n", s.P50, s.P95, s.Max, s.Count)
+	}
+	if w := r.ProtocolWarnings.Summary(); w != "" {
+		fmt.Fprintf(&b, "  warnings      %s\n", w)
+	}
 	if len(r.Faults) > 0 {
 		fmt.Fprintf(&b, "  faults        %d injected\n", len(r.Faults))
 	}
@@ -63,4 +78,20 @@ func Summary(r *Results, dir string) string {
 		fmt.Fprintf(&b, "  results       %s\n", dir)
 	}
 	return b.String()
+}
+
+// abortCauses lists aborted attempts by cause, " (died 3, wounded 1)".
+func abortCauses(m map[string]int) string {
+	if len(m) == 0 {
+		return ""
+	}
+	causes := make([]string, 0, len(m))
+	for c := range m {
+		causes = append(causes, c)
+	}
+	sort.Strings(causes)
+	for i, c := range causes {
+		causes[i] = fmt.Sprintf("%s %d", c, m[c])
+	}
+	return " (" + strings.Join(causes, ", ") + ")"
 }

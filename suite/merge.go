@@ -20,18 +20,9 @@ func ReadMatrix(path string) (*Matrix, error) {
 		return nil, err
 	}
 	var m Matrix
-	// The run configuration is kept as it was written, so that a merged
-	// matrix writes it out the same.
-	var config struct {
-		Config json.RawMessage `json:"config"`
-	}
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("%s: not a suite's matrix.json: %w", path, err)
 	}
-	if err := json.Unmarshal(b, &config); err != nil {
-		return nil, fmt.Errorf("%s: not a suite's matrix.json: %w", path, err)
-	}
-	m.Config = config.Config
 	return &m, nil
 }
 
@@ -99,9 +90,9 @@ func Merge(shards []*Matrix) (*Matrix, error) {
 	}
 	count := first.Shard.Count
 	seen := make([]bool, count)
-	byCell := map[[2]string]*Cell{}
-	merged := &Matrix{Group: first.Group, Strategies: first.Strategies, Nemeses: first.Nemeses, Seeds: first.Seeds,
-		FirstSeed: first.FirstSeed, Hunt: first.Hunt, Config: first.Config}
+	byCell := map[[3]string]*Cell{}
+	merged := &Matrix{Format: first.Format, Group: first.Group, Strategies: first.Strategies, Nemeses: first.Nemeses,
+		Contention: first.Contention, Seeds: first.Seeds, FirstSeed: first.FirstSeed, Hunt: first.Hunt, Config: first.Config}
 	for _, m := range shards {
 		if m.Shard == nil || m.Shard.Count != count {
 			return nil, fmt.Errorf("%w: shards of different splits: %s and %s", harness.ErrBadConfig, shardName(first), shardName(m))
@@ -113,9 +104,9 @@ func Merge(shards []*Matrix) (*Matrix, error) {
 			return nil, fmt.Errorf("%w: shard %s given twice", harness.ErrBadConfig, shardName(m))
 		}
 		seen[m.Shard.Index] = true
-		merged.Wall = max(merged.Wall, m.Wall)
+		merged.WallS = max(merged.WallS, m.WallS)
 		for _, c := range m.Cells {
-			byCell[[2]string{c.Strategy, c.Nemesis}] = c
+			byCell[[3]string{c.Strategy, c.Contention, c.Nemesis}] = c
 		}
 	}
 	var missing []string
@@ -127,15 +118,22 @@ func Merge(shards []*Matrix) (*Matrix, error) {
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("%w: shards %s are missing", harness.ErrBadConfig, strings.Join(missing, ", "))
 	}
+	levels := merged.Contention
+	if len(levels) == 0 {
+		levels = []string{""}
+	}
+	// The suite's order: strategies, then contention levels, then nemeses.
 	for _, s := range merged.Strategies {
-		for _, nem := range merged.Nemeses {
-			c, ok := byCell[[2]string{s, nem}]
-			if !ok {
-				return nil, fmt.Errorf("%w: no shard has the cell %s under %s", harness.ErrBadConfig, s, nem)
-			}
-			merged.Cells = append(merged.Cells, c)
-			if !c.Agrees {
-				merged.Disagree++
+		for _, level := range levels {
+			for _, nem := range merged.Nemeses {
+				c, ok := byCell[[3]string{s, level, nem}]
+				if !ok {
+					return nil, fmt.Errorf("%w: no shard has the cell %s under %s", harness.ErrBadConfig, s, nem)
+				}
+				merged.Cells = append(merged.Cells, c)
+				if !c.Agrees {
+					merged.Disagree++
+				}
 			}
 		}
 	}
@@ -158,7 +156,7 @@ func sameSuite(a, b *Matrix) string {
 	if !slices.Equal(a.Strategies, b.Strategies) {
 		diffs = append(diffs, "strategies")
 	}
-	if !slices.Equal(a.Nemeses, b.Nemeses) {
+	if !slices.Equal(a.Nemeses, b.Nemeses) || !slices.Equal(a.Contention, b.Contention) {
 		diffs = append(diffs, "nemeses")
 	}
 	if a.Seeds != b.Seeds || a.FirstSeed != b.FirstSeed || a.Hunt != b.Hunt {

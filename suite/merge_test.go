@@ -71,7 +71,7 @@ func TestFourShardsMergeIntoTheUnshardedMatrix(t *testing.T) {
 	if got, want := withoutWall(merged.Markdown()), withoutWall(whole.Markdown()); got != want {
 		t.Fatalf("merged matrix differs from the unsharded one:\n%s\n---\n%s", got, want)
 	}
-	merged.Wall, whole.Wall = 0, 0
+	merged.WallS, whole.WallS = 0, 0
 	a, _ := json.Marshal(merged)
 	b, _ := json.Marshal(whole)
 	if string(a) != string(b) {

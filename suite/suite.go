@@ -14,6 +14,7 @@ import (
 	"github.com/ddbbench/ddbbench/checkers"
 	"github.com/ddbbench/ddbbench/harness"
 	"github.com/ddbbench/ddbbench/nodes"
+	"github.com/ddbbench/ddbbench/reports"
 )
 
 // DefaultNemeses are the faults a suite runs when not told otherwise.
@@ -35,6 +36,9 @@ type Config struct {
 	// node (a primary, a tail) to expose it. The matrix says how many seeds
 	// each cell tried.
 	Hunt int
+	// Contention are bank contention levels (bank.Levels) to run every
+	// cell at; nil runs the base configuration's workload as it is.
+	Contention []string
 	// Group names the suite, for the record and for merging shards.
 	Group string
 	// Shard, when its Count is set, runs only this shard's cells (see
@@ -65,60 +69,103 @@ func (s Shard) Validate() error {
 
 // Run is one seed of one cell.
 type Run struct {
-	Seed         int64             `json:"seed"`
-	Valid        checkers.Validity `json:"valid"`
-	Anomaly      string            `json:"anomaly,omitempty"` // the failing checker's summary
-	Availability float64           `json:"availability"`
-	P50          float64           `json:"p50_ms"`
-	P99          float64           `json:"p99_ms"`
-	MsgsPerOp    float64           `json:"msgs_per_op"`
-	ServerPerOp  float64           `json:"server_msgs_per_op"`
-	Error        string            `json:"error,omitempty"`
+	Seed    int64             `json:"seed"`
+	Valid   checkers.Validity `json:"valid"`
+	Anomaly string            `json:"anomaly,omitempty"` // the failing checker's summary
+	// Availability is null when the run recorded no main-phase operation.
+	Availability *float64 `json:"availability"`
+	P50          float64  `json:"p50_ms"`
+	P99          float64  `json:"p99_ms"`
+	MsgsPerOp    float64  `json:"msgs_per_op"`
+	ServerPerOp  float64  `json:"server_msgs_per_op"`
+	// Txn are the transaction figures of a transactional workload.
+	Txn   *TxnFigures `json:"txn,omitempty"`
+	Error string      `json:"error,omitempty"`
+}
+
+// TxnFigures are a run's transaction statistics, the ones a comparison of
+// concurrency control needs (a cell's are the means over its seeds, but
+// for Aborts, which are totals).
+type TxnFigures struct {
+	CommittedPerS     float64        `json:"committed_per_s"`
+	AbortRate         float64        `json:"abort_rate"`
+	Aborts            map[string]int `json:"aborts"` // aborted attempts by cause
+	RestartsPerCommit float64        `json:"restarts_per_commit"`
+	MessagesPerCommit float64        `json:"messages_per_commit"`
+	CommitP50         float64        `json:"commit_p50_ms"`
+	CommitP99         float64        `json:"commit_p99_ms"`
 }
 
 // Cell is one strategy under one nemesis, over every seed.
 type Cell struct {
-	Strategy string             `json:"strategy"`
-	Nemesis  string             `json:"nemesis"`
-	Expected *nodes.Expectation `json:"expected,omitempty"`
-	Runs     []Run              `json:"runs"`
+	Strategy string `json:"strategy"`
+	Nemesis  string `json:"nemesis"`
+	// Contention is the bank contention level the cell ran at, if the
+	// suite has levels.
+	Contention string             `json:"contention,omitempty"`
+	Expected   *nodes.Expectation `json:"expected,omitempty"`
+	Runs       []Run              `json:"runs"`
 
 	// Observed is invalid if any seed was, else unknown if any was, else
 	// valid; FirstFailure is the first seed behind a non-valid verdict.
 	Observed     checkers.Validity `json:"observed"`
 	FirstFailure *Run              `json:"first_failure,omitempty"`
-	// Means over the seeds.
-	Availability float64 `json:"availability"`
-	P50          float64 `json:"p50_ms"`
-	P99          float64 `json:"p99_ms"`
-	MsgsPerOp    float64 `json:"msgs_per_op"`
-	ServerPerOp  float64 `json:"server_msgs_per_op"`
+	// Means over the seeds (availability over those that have one; null
+	// when none has).
+	Availability *float64    `json:"availability"`
+	P50          float64     `json:"p50_ms"`
+	P99          float64     `json:"p99_ms"`
+	MsgsPerOp    float64     `json:"msgs_per_op"`
+	ServerPerOp  float64     `json:"server_msgs_per_op"`
+	Txn          *TxnFigures `json:"txn,omitempty"`
 	// Agrees is false when the observation contradicts the expectation.
 	Agrees bool   `json:"agrees"`
 	Note   string `json:"note,omitempty"`
 }
 
-// Matrix is a finished suite.
+// MatrixFormat is the version of matrix.json's schema (docs/results.md). It
+// changes whenever the schema does.
+const MatrixFormat = 2
+
+// Matrix is a finished suite: the schema of matrix.json, documented in
+// docs/results.md and checked by matrix.schema.json.
 type Matrix struct {
-	Group      string        `json:"group,omitempty"`
-	Strategies []string      `json:"strategies"`
-	Nemeses    []string      `json:"nemeses"`
-	Seeds      int           `json:"seeds"`
-	FirstSeed  int64         `json:"first_seed"`
-	Hunt       int           `json:"hunt"`
-	Config     any           `json:"config"`
-	Cells      []*Cell       `json:"cells"`
-	Wall       time.Duration `json:"wall_ns"`
-	Disagree   int           `json:"disagreements"`
+	Format     int      `json:"format"`
+	Group      string   `json:"group,omitempty"`
+	Strategies []string `json:"strategies"`
+	Nemeses    []string `json:"nemeses"`
+	// Contention are the contention levels each strategy and nemesis ran
+	// at (absent: the base configuration's workload only).
+	Contention []string `json:"contention,omitempty"`
+	Seeds      int      `json:"seeds"`
+	FirstSeed  int64    `json:"first_seed"`
+	Hunt       int      `json:"hunt"`
+	// Config is every run's configuration but for nemesis, seed and node,
+	// which each cell and run sets.
+	Config   reports.RunConfig `json:"config"`
+	Cells    []*Cell           `json:"cells"`
+	WallS    float64           `json:"wall_s"`
+	Disagree int               `json:"disagreements"`
 	// Shard is set on one shard's partial matrix; a merged or unsharded
 	// matrix has none.
 	Shard *Shard `json:"shard,omitempty"`
 }
 
-// Cell returns the cell for a strategy and nemesis, or nil.
+// Cell returns the cell for a strategy and nemesis (at the first
+// contention level, if any), or nil.
 func (m *Matrix) Cell(strategy, nemesis string) *Cell {
+	level := ""
+	if len(m.Contention) > 0 {
+		level = m.Contention[0]
+	}
+	return m.CellAt(strategy, nemesis, level)
+}
+
+// CellAt returns the cell for a strategy and nemesis at a contention
+// level, or nil.
+func (m *Matrix) CellAt(strategy, nemesis, level string) *Cell {
 	for _, c := range m.Cells {
-		if c.Strategy == strategy && c.Nemesis == nemesis {
+		if c.Strategy == strategy && c.Nemesis == nemesis && c.Contention == level {
 			return c
 		}
 	}
@@ -145,7 +192,11 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 		parallel = runtime.NumCPU()
 	}
 	start := time.Now()
-	m := &Matrix{Group: cfg.Group, Nemeses: cfg.Nemeses, Seeds: cfg.Seeds, FirstSeed: cfg.FirstSeed, Hunt: cfg.Hunt, Config: cfg.Base}
+	m := &Matrix{Format: MatrixFormat, Group: cfg.Group, FirstSeed: cfg.FirstSeed, Nemeses: cfg.Nemeses, Contention: cfg.Contention, Seeds: cfg.Seeds, Hunt: cfg.Hunt, Config: baseRecord(cfg)}
+	levels := cfg.Contention
+	if len(levels) == 0 {
+		levels = []string{""}
+	}
 	if cfg.Shard.Count > 0 {
 		shard := cfg.Shard
 		m.Shard = &shard
@@ -154,25 +205,32 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 	index := 0
 	for _, s := range cfg.Strategies {
 		m.Strategies = append(m.Strategies, s.Name)
-		for _, nem := range cfg.Nemeses {
-			index++
-			if !cfg.Shard.Has(index - 1) {
-				continue
-			}
-			cell := &Cell{Strategy: s.Name, Nemesis: nem, Expected: expectation(s, nem), Runs: make([]Run, cfg.Seeds)}
-			m.Cells = append(m.Cells, cell)
-			for i := range cfg.Seeds {
-				c := cfg.Base
-				c.Nemesis = nil
-				if nem != "none" {
-					c.Nemesis = []string{nem}
+		for _, level := range levels {
+			for _, nem := range cfg.Nemeses {
+				index++
+				if !cfg.Shard.Has(index - 1) {
+					continue
 				}
-				c.Seed = cfg.FirstSeed + int64(i)
-				c.Strategy = s
-				if err := c.Validate(); err != nil {
-					return nil, err
+				cell := &Cell{Strategy: s.Name, Nemesis: nem, Contention: level, Expected: expectation(s, nem), Runs: make([]Run, cfg.Seeds)}
+				m.Cells = append(m.Cells, cell)
+				for i := range cfg.Seeds {
+					c := cfg.Base
+					c.Nemesis = nil
+					if nem != "none" {
+						c.Nemesis = []string{nem}
+					}
+					if level != "" {
+						if err := c.SetContention(level); err != nil {
+							return nil, err
+						}
+					}
+					c.Seed = cfg.FirstSeed + int64(i)
+					c.Strategy = s
+					if err := c.Validate(); err != nil {
+						return nil, err
+					}
+					jobs = append(jobs, job{cell: cell, slot: i, cfg: c, s: s})
 				}
-				jobs = append(jobs, job{cell: cell, slot: i, cfg: c, s: s})
 			}
 		}
 	}
@@ -218,8 +276,21 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 			m.Disagree++
 		}
 	}
-	m.Wall = time.Since(start)
+	m.WallS = time.Since(start).Seconds()
 	return m, nil
+}
+
+// baseRecord is the record of the configuration every cell shares: the
+// base after validation, without the nemesis, seed and node the cells set.
+func baseRecord(cfg Config) reports.RunConfig {
+	c := cfg.Base
+	if len(cfg.Strategies) > 0 {
+		c.Strategy = cfg.Strategies[0]
+		_ = c.Validate() // fills the derived defaults; Execute reports errors per cell
+	}
+	r := c.Record()
+	r.Node, r.Nemesis, r.Seed = "", []string{}, 0
+	return r
 }
 
 // job is one run: a seed of a cell.
@@ -280,13 +351,20 @@ func runOne(ctx context.Context, cfg harness.Config, s nodes.Strategy) Run {
 	}
 	res := harness.Check(out).Results
 	r.Valid, r.Availability = res.Valid, res.Availability
-	r.P50, r.P99 = res.Latency.Latency.P50, res.Latency.Latency.P99
+	r.P50, r.P99 = res.Latency.Overall.P50, res.Latency.Overall.P99
 	r.MsgsPerOp, r.ServerPerOp = res.Messages.PerOp, res.Messages.ServerPerOp
+	if t := res.Transactions; t != nil {
+		r.Txn = &TxnFigures{CommittedPerS: t.CommittedPerS, AbortRate: t.AbortRate, Aborts: t.Aborts,
+			RestartsPerCommit: t.RestartsPerCommit, MessagesPerCommit: t.MessagesPerCommit,
+			CommitP50: t.Commit.P50, CommitP99: t.Commit.P99}
+	}
 	if err != nil {
 		r.Valid, r.Error = checkers.Unknown, err.Error()
 	}
+	// The anomaly is the summary of a check that decided the verdict: an
+	// invalid one rather than one that could not tell.
 	for _, c := range res.Checks {
-		if c.Valid != checkers.Valid {
+		if c.Valid == r.Valid && c.Valid != checkers.Valid {
 			r.Anomaly = c.Summary
 			break
 		}
@@ -298,13 +376,36 @@ func runOne(ctx context.Context, cfg harness.Config, s nodes.Strategy) Run {
 func summarize(c *Cell) {
 	verdicts := make([]checkers.Validity, len(c.Runs))
 	n := float64(len(c.Runs))
+	avail, withAvail := 0.0, 0
 	for i, r := range c.Runs {
 		verdicts[i] = r.Valid
-		c.Availability += r.Availability / n
+		if r.Availability != nil {
+			avail += *r.Availability
+			withAvail++
+		}
 		c.P50 += r.P50 / n
 		c.P99 += r.P99 / n
 		c.MsgsPerOp += r.MsgsPerOp / n
 		c.ServerPerOp += r.ServerPerOp / n
+		if r.Txn != nil {
+			if c.Txn == nil {
+				c.Txn = &TxnFigures{Aborts: map[string]int{}}
+			}
+			t := c.Txn
+			t.CommittedPerS += r.Txn.CommittedPerS / n
+			t.AbortRate += r.Txn.AbortRate / n
+			t.RestartsPerCommit += r.Txn.RestartsPerCommit / n
+			t.MessagesPerCommit += r.Txn.MessagesPerCommit / n
+			t.CommitP50 += r.Txn.CommitP50 / n
+			t.CommitP99 += r.Txn.CommitP99 / n
+			for cause, k := range r.Txn.Aborts {
+				t.Aborts[cause] += k // totals over the seeds
+			}
+		}
+	}
+	if withAvail > 0 {
+		mean := avail / float64(withAvail)
+		c.Availability = &mean
 	}
 	c.Observed = checkers.Merge(verdicts...)
 	for i := range c.Runs {

@@ -56,8 +56,10 @@ type Driver struct {
 	next        int           // round-robin start for picking a free client
 	nextProcess int
 	outstanding int
+	stepping    int // clients working between two operations of a sequence
 	generating  bool
 	stopped     bool
+	abandoned   bool
 	hist        history.History
 	// Arrivals counts the main phase's arrivals; Started those a client
 	// invoked. Started over the time limit is the rate achieved.
@@ -104,8 +106,9 @@ func (d *Driver) Clients() []*Client { return d.clients }
 // History is what has completed so far, in completion order.
 func (d *Driver) History() history.History { return d.hist }
 
-// Outstanding is the number of operations invoked and not yet completed.
-func (d *Driver) Outstanding() int { return d.outstanding }
+// Outstanding is the number of operations invoked and not yet completed,
+// and of sequences whose client is working towards its next operation.
+func (d *Driver) Outstanding() int { return d.outstanding + d.stepping }
 
 // Start begins generating arrivals on sched until Stop. A Preparer
 // workload's requests go out first, from the first client; the load starts
@@ -228,7 +231,7 @@ func (d *Driver) freeClient() *Client {
 	now := d.sched.Now()
 	for i := range d.clients {
 		c := d.clients[(d.next+i)%len(d.clients)]
-		if c.busy == nil && c.env != nil && c.readyAt <= now {
+		if c.busy == nil && !c.stepping && c.env != nil && c.readyAt <= now {
 			d.next = (d.next + i + 1) % len(d.clients)
 			return c
 		}
@@ -239,9 +242,10 @@ func (d *Driver) freeClient() *Client {
 // Abandon records every operation still outstanding as info, completing at
 // now: used when a run ends (or is interrupted) with requests in flight.
 func (d *Driver) Abandon() {
+	d.abandoned = true
 	for _, c := range d.clients {
 		if op := c.busy; op != nil {
-			c.finish(op, history.Info, &history.Error{Code: maelstrom.Timeout, Text: "run ended before a reply"})
+			c.finish(op, history.Info, &history.Error{Code: maelstrom.Timeout, Text: history.RunEnded})
 		}
 	}
 }
@@ -258,6 +262,10 @@ type Client struct {
 	busy    *history.Op
 	readyAt time.Duration // when the client may invoke again (see Turnaround)
 	seq     int           // invocation generation, so a stale callback is ignored
+	// stepping: between two operations of a sequence; invokedAt: the
+	// client's own clock when it invoked busy.
+	stepping  bool
+	invokedAt time.Duration
 }
 
 // ID is the client's node id on the wire ("c3").
@@ -284,6 +292,7 @@ func (c *Client) invoke(op *history.Op) {
 	}
 	op.Process, op.Client, op.Node = c.process, c.id, node
 	op.Invoke = int64(d.sched.Now())
+	c.invokedAt = c.env.Now()
 	typ, body := d.w.Request(op)
 	c.env.RPC(node, typ, body, d.cfg.OpTimeout, func(resp maelstrom.Msg, err error) {
 		if c.busy != op || c.seq != seq {
@@ -298,6 +307,9 @@ func (c *Client) invoke(op *history.Op) {
 			return
 		}
 		code := maelstrom.ErrorCode(err)
+		if r, ok := d.w.(FailureRecorder); ok && resp.Type == "error" {
+			r.RecordFailure(op, resp)
+		}
 		herr := &history.Error{Code: code, Text: err.Error()}
 		if rpcErr, ok := err.(*maelstrom.RPCError); ok {
 			herr.Text = rpcErr.Text
@@ -337,6 +349,35 @@ func (c *Client) finish(op *history.Op, outcome history.Outcome, err *history.Er
 			d.backlog = append(d.backlog, arrival{intended: d.sched.Now(), op: next})
 		}
 	}
+	if s, ok := d.w.(Sequencer); ok && !op.Final && !d.abandoned {
+		c.step(s.Next(op, ClientClock{Invoked: c.invokedAt, Now: c.env.Now()}))
+	}
 	d.sched.After(Turnaround, d.dispatch)
 	d.checkFinalDone()
+}
+
+// step carries on with a sequence: unless it is over, the client works for
+// step.After on its own timer (at least Turnaround, as between any two of
+// a client's operations), reporting step.Role meanwhile, then invokes the
+// next operation.
+func (c *Client) step(step Step) {
+	d := c.driver
+	if step.Op == nil {
+		return
+	}
+	c.env.SetRole(step.Role)
+	c.stepping = true
+	d.stepping++
+	c.env.SetTimer(max(step.After, Turnaround), func() {
+		c.env.SetRole("")
+		c.stepping = false
+		d.stepping--
+		if d.abandoned {
+			return
+		}
+		if step.Op.Intended == 0 {
+			step.Op.Intended = int64(d.sched.Now())
+		}
+		c.invoke(step.Op)
+	})
 }

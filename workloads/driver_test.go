@@ -261,3 +261,43 @@ func TestClientGroupsWorkOnTheirOwnKeys(t *testing.T) {
 		t.Fatalf("9 clients at 3 per key should form 3 groups, saw %d", len(groups))
 	}
 }
+
+// recording is the register workload with a FailureRecorder: it keeps the
+// text of every error reply it is shown.
+type recording struct {
+	*register.Workload
+	seen []string
+}
+
+func (r *recording) RecordFailure(op *history.Op, resp maelstrom.Msg) {
+	if e := resp.Err(); e != nil {
+		r.seen = append(r.seen, e.Text)
+	}
+}
+
+// A FailureRecorder sees every error reply, and no timeout (which has none).
+func TestFailureRecorderSeesErrorReplies(t *testing.T) {
+	for _, tc := range []struct {
+		node *slowNode
+		want bool
+	}{
+		{&slowNode{delay: time.Millisecond, code: maelstrom.TxnConflict}, true},
+		{&slowNode{mute: true}, false},
+	} {
+		s := sim.New(sim.Config{Seed: 1})
+		s.AddServer("n0", func() nodes.Node { return tc.node })
+		w := &recording{Workload: register.New(register.DefaultConfig())}
+		d := workloads.NewDriver(w, workloads.DriverConfig{Rate: 10, OpTimeout: 100 * time.Millisecond, Nodes: []string{"n0"}}, 1, rand.New(rand.NewPCG(1, 2)))
+		for _, c := range d.Clients() {
+			s.AddClient(c.ID(), func() nodes.Node { return c })
+		}
+		s.Start()
+		d.Start(s)
+		if err := s.RunUntil(time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if got := len(w.seen) > 0; got != tc.want || (got && w.seen[0] != "no") {
+			t.Fatalf("mute %v: recorded %q", tc.node.mute, w.seen)
+		}
+	}
+}

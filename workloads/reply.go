@@ -1,9 +1,11 @@
 package workloads
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
+	"github.com/ddbbench/ddbbench/checkers/jsonval"
 	"github.com/ddbbench/ddbbench/history"
 	"github.com/ddbbench/ddbbench/maelstrom"
 )
@@ -39,4 +41,31 @@ func ReadsOnEveryNode(nodes []string) []*history.Op {
 		ops[i] = &history.Op{F: "read", Node: n, Final: true}
 	}
 	return ops
+}
+
+// ListField returns a reply field that Maelstrom's schema declares a list
+// ([Any]) as a list of JSON values. Like Maelstrom's schema checker, it
+// takes null for an empty list: a Go node's nil slice encodes as null, and
+// Maelstrom accepts it.
+func ListField(resp maelstrom.Msg, field string) ([]any, error) {
+	raw, err := ReplyField(resp, field)
+	if err != nil {
+		return nil, err
+	}
+	t := bytes.TrimSpace(raw)
+	if bytes.Equal(t, []byte("null")) {
+		return []any{}, nil
+	}
+	if len(t) == 0 || t[0] != '[' {
+		return nil, fmt.Errorf("%s %q: expected an array, got %.40s", resp.Type, field, raw)
+	}
+	v, err := jsonval.Decode(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %w", resp.Type, field, err)
+	}
+	list, _ := v.([]any)
+	if list == nil {
+		list = []any{}
+	}
+	return list, nil
 }

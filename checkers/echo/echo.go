@@ -1,13 +1,14 @@
-// Package echo checks Maelstrom's echo workload: every echo a node answered
-// must carry back exactly the payload it was sent (op.Value against
-// op.Result, compared as JSON values). A reply that did not fit the protocol
-// at all (wrong type, no echo field), which the driver records as info with
-// code malformed-request, is an error too: Maelstrom counts every echo that
-// did not come back as an error.
+// Package echo checks Maelstrom's echo workload: every echo must come back
+// with exactly the payload it was sent (op.Value against op.Result, compared
+// as JSON values). As in Maelstrom's echo checker, an echo that did not come
+// back at all is an error too: a reply that did not fit the protocol (wrong
+// type, no echo field; the driver records it as info with code
+// malformed-request), a timeout, an error reply. Echo has no state to lose
+// and no reason to refuse, so a node that cannot answer an echo is broken.
 //
-// Unlike Maelstrom, timeouts and error replies do not make the history
-// invalid by themselves: under faults a node may well be unreachable, and
-// availability is judged separately (--availability). They are counted.
+// The exception is an operation the harness itself gave up on because the
+// run ended early (an interrupt, a failure elsewhere): the node never had its
+// full time to answer, and the run's verdict is unknown anyway.
 package echo
 
 import (
@@ -47,12 +48,14 @@ func (c *Checker) Name() string { return c.o.Name }
 
 // Evidence is the checker's machine-readable detail.
 type Evidence struct {
-	OKCount        int        `json:"ok_count"`
-	FailCount      int        `json:"fail_count"`
-	InfoCount      int        `json:"info_count"`
-	MismatchCount  int        `json:"mismatch_count"`
-	MalformedCount int        `json:"malformed_count"`
-	Errors         []Mismatch `json:"errors,omitempty"` // the first 32
+	OKCount        int `json:"ok_count"`
+	FailCount      int `json:"fail_count"`
+	InfoCount      int `json:"info_count"`
+	MismatchCount  int `json:"mismatch_count"`  // answered with another payload
+	MalformedCount int `json:"malformed_count"` // answered with a reply that did not fit the protocol
+	// UnansweredCount is echoes that timed out or got an error reply.
+	UnansweredCount int        `json:"unanswered_count"`
+	Errors          []Mismatch `json:"errors,omitempty"` // the first 32
 }
 
 // Mismatch is an echo that came back wrong, or not as an echo at all.
@@ -63,6 +66,9 @@ type Mismatch struct {
 	Sent     any    `json:"sent"`
 	Received any    `json:"received,omitempty"`
 	Error    string `json:"error,omitempty"`
+	// Malformed says the reply came but did not fit the protocol; Error
+	// says why.
+	Malformed bool `json:"malformed,omitempty"`
 }
 
 // Check implements checkers.Checker.
@@ -88,33 +94,45 @@ func (c *Checker) Check(h history.History) checkers.Result {
 			}
 		case history.Fail:
 			ev.FailCount++
+			ev.UnansweredCount++
+			note(Mismatch{Index: op.Index, Client: op.Client, Node: op.Node, Sent: op.Value, Error: errorText(op.Error)})
 		default:
 			ev.InfoCount++
-			// A malformed reply: a definite error code on an info op can
-			// only come from the driver rejecting the reply.
-			if op.Error != nil && op.Error.Code == maelstrom.MalformedRequest {
+			switch {
+			case op.Error.Abandoned():
+				// The harness stopped waiting when the run ended.
+			case op.Error != nil && op.Error.Code == maelstrom.MalformedRequest:
+				// A definite error code on an info op can only come
+				// from the driver rejecting the reply.
 				ev.MalformedCount++
-				note(Mismatch{Index: op.Index, Client: op.Client, Node: op.Node, Sent: op.Value, Error: op.Error.Text})
+				note(Mismatch{Index: op.Index, Client: op.Client, Node: op.Node, Sent: op.Value, Error: op.Error.Text, Malformed: true})
+			default:
+				ev.UnansweredCount++
+				note(Mismatch{Index: op.Index, Client: op.Client, Node: op.Node, Sent: op.Value, Error: errorText(op.Error)})
 			}
 		}
 	}
 	counts := fmt.Sprintf("%d ok, %d failed, %d indefinite", ev.OKCount, ev.FailCount, ev.InfoCount)
 	switch {
-	case ev.MismatchCount+ev.MalformedCount > 0:
+	case ev.MismatchCount+ev.MalformedCount+ev.UnansweredCount > 0:
 		var parts []string
 		for i, m := range ev.Errors {
 			if i == 3 {
 				parts = append(parts, "...")
 				break
 			}
-			if m.Error != "" {
+			switch {
+			case m.Malformed:
 				parts = append(parts, fmt.Sprintf("op %d sent %s and got a malformed reply: %s", m.Index, jsonval.Canon(m.Sent), m.Error))
-			} else {
+			case m.Error != "":
+				parts = append(parts, fmt.Sprintf("op %d sent %s and got no echo: %s", m.Index, jsonval.Canon(m.Sent), m.Error))
+			default:
 				parts = append(parts, fmt.Sprintf("op %d sent %s, got %s back", m.Index, jsonval.Canon(m.Sent), jsonval.Canon(m.Received)))
 			}
 		}
 		res.Valid = checkers.Invalid
-		res.Summary = fmt.Sprintf("%d wrong echoes, %d malformed replies: %s (%s)", ev.MismatchCount, ev.MalformedCount, strings.Join(parts, "; "), counts)
+		res.Summary = fmt.Sprintf("%d wrong echoes, %d malformed replies, %d unanswered: %s (%s)",
+			ev.MismatchCount, ev.MalformedCount, ev.UnansweredCount, strings.Join(parts, "; "), counts)
 	case ev.OKCount == 0:
 		res.Valid = checkers.Unknown
 		res.Summary = "no echo was answered (" + counts + ")"
@@ -123,4 +141,12 @@ func (c *Checker) Check(h history.History) checkers.Result {
 		res.Summary = fmt.Sprintf("all %d answered echoes matched (%s)", ev.OKCount, counts)
 	}
 	return res
+}
+
+// errorText describes an error an echo got instead of its payload.
+func errorText(e *history.Error) string {
+	if e == nil {
+		return "no reply"
+	}
+	return fmt.Sprintf("error %d: %s", e.Code, e.Text)
 }

@@ -158,3 +158,19 @@ func TestElleReferenceHistories(t *testing.T) {
 		})
 	}
 }
+
+// Where this checker knowingly reports more than Elle: a register read of a
+// value no transaction wrote. Elle's rw-register takes such a value for
+// some initial state and says nothing; in Maelstrom every key starts nil,
+// so it is garbage-read here (which, like a dirty read, rules out
+// read-committed). Elle's "wfr" case (rw_register_test.clj checker-test
+// "wfr", :wfr-keys? true) reads y = 1 that nobody wrote: Elle reports
+// [:G-single-item] with :not #{:consistent-view :repeatable-read}; we
+// report the same cycle and the garbage read.
+func TestElleDivergenceGarbageRead(t *testing.T) {
+	r := Check(hist(ok(0, rw("ry1wx1wy2")), ok(0, rw("rx1ry1"))), Options{Workload: RWRegister, Models: []string{"serializable"}})
+	ev := evidence(t, r)
+	if !reflect.DeepEqual(ev.AnomalyTypes, []string{"G-single-item", "garbage-read"}) || !reflect.DeepEqual(ev.Not, []string{"read-committed"}) {
+		t.Fatalf("got %v not %v:\n%s", ev.AnomalyTypes, ev.Not, describe(r))
+	}
+}

@@ -70,7 +70,7 @@ type Quantiles struct {
 // Report is a history's latency figures. Operations that ended info never
 // completed, so they are counted in Info and in no histogram.
 type Report struct {
-	Latency     Quantiles                     `json:"latency"`      // every completed operation
+	Overall     Quantiles                     `json:"overall"`      // every completed operation
 	ServiceTime Quantiles                     `json:"service_time"` // every completed operation, from invocation
 	ByF         map[string]Quantiles          `json:"by_f"`
 	ByOutcome   map[history.Outcome]Quantiles `json:"by_outcome"` // always ok and fail
@@ -125,7 +125,7 @@ func Compute(h history.History, faults []history.Fault) Report {
 		mergeInto(byPhase, c.phase, hist)
 	}
 
-	r.Latency = quantiles(overall)
+	r.Overall = quantiles(overall)
 	r.ServiceTime = quantiles(service)
 	r.ByF = summarize(byF)
 	r.ByOutcome = summarize(byOutcome)
@@ -180,4 +180,14 @@ func quantiles(h *hdrhistogram.Histogram) Quantiles {
 		P999:  ms(h.ValueAtQuantile(99.9)),
 		Max:   ms(h.Max()),
 	}
+}
+
+// Of summarizes durations that are not operations' latencies (how long
+// locks were held, say) with the same histograms and quantiles.
+func Of(ds []time.Duration) Quantiles {
+	h := newHistogram()
+	for _, d := range ds {
+		record(h, d)
+	}
+	return quantiles(h)
 }

@@ -35,7 +35,7 @@ func TestKnownQuantiles(t *testing.T) {
 	r := Compute(h, nil)
 
 	want := Quantiles{Count: 100, P50: 50, P90: 90, P99: 99, P999: 100, Max: 100}
-	checkQuantiles(t, "latency", r.Latency, want)
+	checkQuantiles(t, "latency", r.Overall, want)
 	checkQuantiles(t, "service time", r.ServiceTime, Quantiles{Count: 100, P50: 49, P90: 89, P99: 98, P999: 99, Max: 99})
 	checkQuantiles(t, "read", r.ByF["read"], want)
 	checkQuantiles(t, "ok", r.ByOutcome[history.OK], want)
@@ -65,8 +65,8 @@ func TestGroupsAreMergesOfTheSameOps(t *testing.T) {
 	}
 	r := Compute(h, nil)
 
-	if r.Info != 1 || r.Latency.Count != 5 || r.ServiceTime.Count != 5 {
-		t.Fatalf("info %d, latency count %d, service count %d; want 1, 5, 5", r.Info, r.Latency.Count, r.ServiceTime.Count)
+	if r.Info != 1 || r.Overall.Count != 5 || r.ServiceTime.Count != 5 {
+		t.Fatalf("info %d, latency count %d, service count %d; want 1, 5, 5", r.Info, r.Overall.Count, r.ServiceTime.Count)
 	}
 	counts := map[string]int64{}
 	for f, q := range r.ByF {
@@ -82,8 +82,8 @@ func TestGroupsAreMergesOfTheSameOps(t *testing.T) {
 	if _, ok := r.ByOutcome[history.Info]; ok {
 		t.Error("info has a latency histogram")
 	}
-	if !near(r.Latency.Max, 5) {
-		t.Errorf("overall max %v, want 5 ms: the info op must not count", r.Latency.Max)
+	if !near(r.Overall.Max, 5) {
+		t.Errorf("overall max %v, want 5 ms: the info op must not count", r.Overall.Max)
 	}
 }
 
@@ -139,14 +139,14 @@ func TestPhaseFigures(t *testing.T) {
 // an op that queued for a second is a second slow.
 func TestLatencyIncludesQueueing(t *testing.T) {
 	r := Compute(history.History{timed("write", history.OK, 0, time.Second, 5*time.Millisecond)}, nil)
-	if !near(r.Latency.Max, 1005) || !near(r.ServiceTime.Max, 5) {
-		t.Errorf("latency max %v ms, service max %v ms; want 1005 and 5", r.Latency.Max, r.ServiceTime.Max)
+	if !near(r.Overall.Max, 1005) || !near(r.ServiceTime.Max, 5) {
+		t.Errorf("latency max %v ms, service max %v ms; want 1005 and 5", r.Overall.Max, r.ServiceTime.Max)
 	}
 }
 
 func TestEmptyHistory(t *testing.T) {
 	r := Compute(nil, nil)
-	if r.Latency != (Quantiles{}) || r.ServiceTime != (Quantiles{}) || len(r.ByF) != 0 || r.Info != 0 {
+	if r.Overall != (Quantiles{}) || r.ServiceTime != (Quantiles{}) || len(r.ByF) != 0 || r.Info != 0 {
 		t.Errorf("empty report %+v", r)
 	}
 	if len(r.ByPhase) != 3 || len(r.ByOutcome) != 2 {
@@ -156,7 +156,7 @@ func TestEmptyHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"latency":{"count":0,"p50_ms":0,"p90_ms":0,"p99_ms":0,"p999_ms":0,"max_ms":0},`
+	want := `{"overall":{"count":0,"p50_ms":0,"p90_ms":0,"p99_ms":0,"p999_ms":0,"max_ms":0},`
 	if !strings.HasPrefix(string(b), want) || !strings.Contains(string(b), `"by_phase":{"after":{"count":0,`) {
 		t.Errorf("JSON %s", b)
 	}
@@ -170,14 +170,14 @@ func TestOutOfRangeValuesAreClamped(t *testing.T) {
 	}
 	r := Compute(h, nil)
 	// Two values each for latency and service time.
-	if r.Clamped != 4 || r.Latency.Count != 3 {
-		t.Errorf("clamped %d, count %d; want 4 and 3", r.Clamped, r.Latency.Count)
+	if r.Clamped != 4 || r.Overall.Count != 3 {
+		t.Errorf("clamped %d, count %d; want 4 and 3", r.Clamped, r.Overall.Count)
 	}
-	if !near(r.Latency.Max, float64(time.Hour/time.Millisecond)) {
-		t.Errorf("max %v ms, want an hour", r.Latency.Max)
+	if !near(r.Overall.Max, float64(time.Hour/time.Millisecond)) {
+		t.Errorf("max %v ms, want an hour", r.Overall.Max)
 	}
-	if r.Latency.P50 != 0 {
-		t.Errorf("p50 %v, want 0", r.Latency.P50)
+	if r.Overall.P50 != 0 {
+		t.Errorf("p50 %v, want 0", r.Overall.P50)
 	}
 }
 

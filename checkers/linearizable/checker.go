@@ -76,15 +76,15 @@ type EvidenceOp struct {
 	Result   any             `json:"result,omitempty"` // what an ok read returned
 	Error    int             `json:"error,omitempty"`  // 20 or 22 on an ok op
 	Type     history.Outcome `json:"type"`
-	Invoke   int64           `json:"invoke"`
-	Complete int64           `json:"complete"`
+	Invoke   int64           `json:"invoke_ns"`   // ns since the run's start
+	Complete int64           `json:"complete_ns"` // ns since the run's start
 }
 
 // TimedOut is the evidence of an unknown verdict from the timeout.
 type TimedOut struct {
-	Timeout string `json:"timeout"`
-	Ops     int    `json:"ops"`
-	Keys    int    `json:"keys"`
+	TimeoutS float64 `json:"timeout_s"` // the check's budget
+	Ops      int     `json:"ops"`
+	Keys     int     `json:"keys"`
 	// Unchecked are the keys whose check did not finish in time, the
 	// largest first (at most maxUnchecked of them; UncheckedKeys counts
 	// them all).
@@ -144,7 +144,7 @@ func (c *checker) Check(h history.History) checkers.Result {
 		return c.violation(model, parts[failing])
 	case len(unchecked) > 0:
 		slices.SortStableFunc(unchecked, func(a, b int) int { return cmp.Compare(len(parts[b]), len(parts[a])) })
-		ev := TimedOut{Timeout: c.opts.Timeout.String(), Ops: len(ops), Keys: nkeys, UncheckedKeys: len(unchecked)}
+		ev := TimedOut{TimeoutS: c.opts.Timeout.Seconds(), Ops: len(ops), Keys: nkeys, UncheckedKeys: len(unchecked)}
 		for _, p := range unchecked[:min(len(unchecked), maxUnchecked)] {
 			ev.Unchecked = append(ev.Unchecked, UncheckedKey{Key: parts[p][0].Input.(Call).Key, Ops: len(parts[p])})
 		}
@@ -182,10 +182,38 @@ func (c *checker) violation(model porcupine.Model, part []porcupine.Operation) c
 	return result
 }
 
+// SmallestFailing picks the failing partition with the fewest operations:
+// one with no complete linearization among partials (Porcupine's partial
+// linearizations, by partition). If the deadline passed during the check,
+// partitions it interrupted look the same, so each candidate is checked
+// again on its own, within timeout, until one fails outright.
+func SmallestFailing(model porcupine.Model, parts [][]porcupine.Operation, partials [][][]int, timeout time.Duration, deadlinePassed bool) (int, bool) {
+	var failing []int
+	for p, part := range parts {
+		complete := slices.ContainsFunc(partials[p], func(seq []int) bool { return len(seq) == len(part) })
+		if !complete {
+			failing = append(failing, p)
+		}
+	}
+	if len(failing) == 0 {
+		return 0, false
+	}
+	// Stable: among equal sizes, partitions are already in key order.
+	sort.SliceStable(failing, func(i, j int) bool { return len(parts[failing[i]]) < len(parts[failing[j]]) })
+	if deadlinePassed {
+		for _, p := range failing {
+			if porcupine.CheckOperationsTimeout(model, parts[p], timeout) == porcupine.Illegal {
+				return p, true
+			}
+		}
+	}
+	return failing[0], true
+}
+
 // violation describes where Porcupine got stuck on one key: the end of the
 // longest partial linearization and the operations it could not place.
 func violation(part []porcupine.Operation, partials [][]int) Violation {
-	best := longest(partials)
+	best := Longest(partials)
 	state := State{}
 	inBest := make([]bool, len(part))
 	for _, id := range best {
@@ -218,9 +246,9 @@ func violation(part []porcupine.Operation, partials [][]int) Violation {
 	return v
 }
 
-// longest is the longest partial linearization; Porcupine returns them as a
+// Longest is the longest partial linearization; Porcupine returns them as a
 // set in no fixed order, so ties go to the lexicographically first.
-func longest(partials [][]int) []int {
+func Longest(partials [][]int) []int {
 	var best []int
 	for _, seq := range partials {
 		if len(seq) > len(best) || len(seq) == len(best) && slices.Compare(seq, best) < 0 {

@@ -27,14 +27,16 @@ import (
 type runFlags struct {
 	node, runtime, bin, workload, latencyDist, nemesis, concurrency string
 	mix, keyDist, store, availability, topology                     string
-	consistencyModels                                               string
-	nodeCount, keyCount, perKeyLimit, clientsPerKey, processLimit   int
-	maxTxnLength, maxWritesPerKey                                   int
+	contention, consistencyModels, fencing                          string
+	nodeCount, keyCount, perKeyLimit, accounts, keysPerTxn          int
+	maxTxnLength, maxWritesPerKey, lockCount, perLockLimit          int
+	clientsPerKey, processLimit                                     int
 	timeLimit, rate, latencyMS, nemesisInterval, opTimeout          float64
+	zipf, readShare, holdMS, ttlMS                                  float64
 	recovery, loss, dup                                             float64
 	checkTimeout, initTimeout                                       time.Duration
 	seed                                                            int64
-	loseUnsynced, quiet, logStderr                                  bool
+	loseUnsynced, quiet, logStderr, kafkaStrictCommits              bool
 }
 
 // commandStyle picks a command's defaults: `run` is ddbbench's benchmark
@@ -74,6 +76,7 @@ func (f *runFlags) register(cmd *cobra.Command, style commandStyle) {
 	fs.Float64Var(&f.nemesisInterval, "nemesis-interval", d.NemesisInterval.Seconds(), "seconds between a fault's start and stop, and between faults")
 	fs.StringVar(&f.availability, "availability", "", "fraction of operations that must succeed (0 to 1), or total; unset: not checked")
 	fs.StringVar(&f.topology, "topology", "grid", "broadcast workload: grid, line, tree2, tree3, tree4 or total")
+	fs.BoolVar(&f.kafkaStrictCommits, "kafka-strict-commits", false, "kafka workload: a committed offset listed below one already acknowledged is an error (Maelstrom allows it; see docs/maelstrom.md)")
 	fs.BoolVar(&f.logStderr, "log-stderr", false, "copy node processes' stderr to the terminal (it always goes to node-logs/)")
 	fs.Int64Var(&f.seed, "seed", 0, "seed for every random choice; the same seed gives the same history in the simulator (default: random, and printed)")
 	fs.StringVar(&f.store, "store", "store", "directory that keeps every run's results")
@@ -82,7 +85,17 @@ func (f *runFlags) register(cmd *cobra.Command, style commandStyle) {
 	fs.IntVar(&f.perKeyLimit, "per-key-limit", d.Register.PerKeyLimit, "register workload: operations on a key before it is retired for a fresh one (0: never)")
 	fs.IntVar(&f.processLimit, "process-limit", d.Register.ProcessLimit, "register workload: retire a key once this many processes worked on it; a client continues as a new process after each timeout, so this bounds the crashed operations per key (0: never)")
 	fs.StringVar(&f.mix, "mix", "1:1:1", "register workload: read:write:cas weights")
-	fs.StringVar(&f.keyDist, "key-dist", "uniform", "register workload: key choice, uniform or zipf")
+	fs.StringVar(&f.keyDist, "key-dist", "uniform", "register and lock workloads: key (lock) choice, uniform or zipf")
+	fs.IntVar(&f.lockCount, "lock-count", d.Lock.Locks, "lock workload: lock names in use at once")
+	fs.IntVar(&f.perLockLimit, "per-lock-limit", d.Lock.PerLockLimit, "lock workload: acquisitions of a lock name before it is retired for a fresh one (0: never)")
+	fs.Float64Var(&f.holdMS, "hold", float64(d.Lock.Hold)/float64(time.Millisecond), "lock workload: ms a holder works between reading and writing the protected resource")
+	fs.Float64Var(&f.ttlMS, "ttl", float64(d.Lock.TTL)/float64(time.Millisecond), "lock workload: lease length the clients ask for, in whole ms (0: none)")
+	fs.StringVar(&f.fencing, "fencing", "auto", "lock workload: the protected resource refuses stale tokens: on, off, or auto (on when the strategy hands out fencing tokens)")
+	fs.StringVar(&f.contention, "contention", "", "bank workload: a contention level, low or high (high is the default shape); the flags below adjust it")
+	fs.IntVar(&f.accounts, "accounts", d.Bank.Accounts, "bank workload: number of accounts")
+	fs.IntVar(&f.keysPerTxn, "keys-per-txn", d.Bank.KeysPerTxn, "bank workload: accounts a transfer touches (2: one from, one to)")
+	fs.Float64Var(&f.zipf, "zipf", d.Bank.Zipf, "bank workload: skew of account choice, 0 (uniform) or a Zipf exponent above 1")
+	fs.Float64Var(&f.readShare, "read-share", d.Bank.ReadShare, "bank workload: fraction of operations that read every balance")
 	fs.StringVar(&f.consistencyModels, "consistency-models", strings.Join(d.Txn.Models, ","), "txn workloads: comma-separated consistency models to check, by Elle's names")
 	fs.IntVar(&f.maxTxnLength, "max-txn-length", d.Txn.MaxTxnLength, "txn workloads: most micro-operations per transaction")
 	fs.IntVar(&f.maxWritesPerKey, "max-writes-per-key", d.Txn.MaxWritesPerKey, "txn workloads: most writes (or appends) to one key before a fresh key replaces it")
@@ -108,6 +121,7 @@ func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (harness.Config,
 	c.NemesisInterval, c.OpTimeout, c.Recovery = seconds(f.nemesisInterval), seconds(f.opTimeout), seconds(f.recovery)
 	c.Loss, c.Dup, c.LoseUnsynced, c.CheckTimeout = f.loss, f.dup, f.loseUnsynced, f.checkTimeout
 	c.InitTimeout, c.Topology = f.initTimeout, f.topology
+	c.KafkaStrictCommits = f.kafkaStrictCommits
 	if f.logStderr {
 		c.LogStderr = cmd.ErrOrStderr()
 	}
@@ -169,12 +183,31 @@ func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (harness.Config,
 	if c.Register.Reads, c.Register.Writes, c.Register.CASes, err = parseMix(f.mix); err != nil {
 		return c, err
 	}
+	c.Lock.Locks, c.Lock.PerLockLimit = f.lockCount, f.perLockLimit
+	c.Lock.Hold = time.Duration(f.holdMS * float64(time.Millisecond))
+	c.Lock.TTL = time.Duration(f.ttlMS * float64(time.Millisecond))
+	c.FencingChoice = f.fencing
 	switch f.keyDist {
 	case "uniform":
 	case "zipf":
-		c.Register.Zipf = true
+		c.Register.Zipf, c.Lock.Zipf = true, true
 	default:
 		return c, fmt.Errorf("%w: --key-dist must be uniform or zipf, got %q", harness.ErrBadConfig, f.keyDist)
+	}
+	if f.contention != "" {
+		if err := c.SetContention(f.contention); err != nil {
+			return c, err
+		}
+	}
+	for flag, set := range map[string]func(){
+		"accounts":     func() { c.Bank.Accounts = f.accounts },
+		"keys-per-txn": func() { c.Bank.KeysPerTxn = f.keysPerTxn },
+		"zipf":         func() { c.Bank.Zipf = f.zipf },
+		"read-share":   func() { c.Bank.ReadShare = f.readShare },
+	} {
+		if cmd.Flags().Changed(flag) {
+			set()
+		}
 	}
 	c.Seed = f.seed
 	if !cmd.Flags().Changed("seed") {
@@ -330,12 +363,10 @@ func runAndReport(ctx context.Context, cfg harness.Config, store string, quiet b
 	run := checkUnlessInterrupted(out, interrupts, stderr)
 	bar.done()
 	run.Results.StartedAt = startedAt.UTC().Format(time.RFC3339)
-	if runErr != nil {
-		run.Results.Error = runErr.Error()
-	}
 	if err := reports.Write(dir, run); err != nil {
 		return &exitError{code: exitInternal, err: fmt.Errorf("writing results to %s: %w", dir, err)}
 	}
+	reports.PointLatest(store, dir)
 	fmt.Fprint(stdout, reports.Summary(&run.Results, dir))
 	if runErr != nil {
 		return &exitError{code: exitInternal, err: runErr}

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,20 +21,23 @@ import (
 
 func newSuiteCmd() *cobra.Command {
 	var (
-		seeds, nodeCount, parallel, hunt               int
-		timeLimit, rate, latencyMS, interval, recovery float64
-		opTimeout                                      float64
-		nemeses, only, store, latencyDist, shard       string
-		firstSeed                                      int64
-		quiet                                          bool
+		seeds, nodeCount, parallel, hunt                     int
+		timeLimit, rate, latencyMS, interval, recovery       float64
+		opTimeout                                            float64
+		nemeses, only, store, latencyDist, contention, shard string
+		firstSeed                                            int64
+		quiet                                                bool
 	)
 	cmd := &cobra.Command{
 		Use:   "suite GROUP",
 		Short: "Run every strategy of a group under every nemesis and compare with the literature",
-		Long: `Run every strategy of GROUP (replication) under each nemesis for --seeds seeds,
+		Long: `Run every strategy of GROUP (replication, locking, deadlock, ...) under each nemesis for --seeds seeds,
 in parallel up to the core count, and print a matrix: for each strategy and
 nemesis the verdict (valid in all seeds, or the first seed that failed and
 the anomaly), availability, p50/p99 latency and messages per operation.
+A group of transactional strategies (deadlock) runs every cell at each
+contention level of the bank workload and adds a table comparing committed
+throughput, abort rates and restarts without faults.
 
 Finding a violation is a search: a cell the literature calls unsafe that
 its --seeds did not catch gets up to --hunt more seeds, and the matrix says
@@ -73,18 +74,19 @@ Examples:
 			if !cmd.Flags().Changed("nemesis") {
 				nemeses = strings.Join(group.Nemeses, ",")
 			}
+			if !cmd.Flags().Changed("rate") && group.Rate > 0 {
+				rate = group.Rate
+			}
+			if !cmd.Flags().Changed("contention") {
+				contention = strings.Join(group.Contention, ",")
+			}
 			base := harness.Defaults()
 			base.NodeCount, base.Rate = nodeCount, rate
 			base.TimeLimit, base.NemesisInterval, base.Recovery = seconds(timeLimit), seconds(interval), seconds(recovery)
 			base.Latency = time.Duration(latencyMS * float64(time.Millisecond))
 			base.LatencyDist = latencyDist
 			base.OpTimeout = seconds(opTimeout)
-			var nems []string
-			for _, n := range strings.Split(nemeses, ",") {
-				if n = strings.TrimSpace(n); n != "" {
-					nems = append(nems, n)
-				}
-			}
+			nems, levels := splitList(nemeses), splitList(contention)
 			part, err := parseShard(shard)
 			if err != nil {
 				return err
@@ -95,6 +97,7 @@ Examples:
 			m, err := suite.Execute(ctx, suite.Config{
 				Strategies: strategies, Nemeses: nems, Seeds: seeds, FirstSeed: firstSeed, Base: base, Parallel: parallel, Hunt: hunt,
 				Group: group.Name, Shard: part,
+				Contention: levels,
 			}, func(done, total int) {
 				bar.update(harness.Progress{Phase: "suite", Now: time.Duration(done) * time.Second, TimeLimit: time.Duration(total) * time.Second, Completed: done})
 			})
@@ -116,9 +119,10 @@ Examples:
 	fs.Int64Var(&firstSeed, "first-seed", 1, "the first seed; the others follow it")
 	fs.StringVar(&nemeses, "nemesis", "", "comma-separated nemeses; none is the fault-free baseline (default: the group's, for replication "+strings.Join(suite.DefaultNemeses, ",")+")")
 	fs.StringVar(&only, "node", "", "comma-separated strategies of the group to run (default: all)")
+	fs.StringVar(&contention, "contention", "", "comma-separated bank contention levels, low and high (default: the group's; deadlock runs both)")
 	fs.IntVar(&nodeCount, "node-count", 5, "server nodes per run")
 	fs.Float64Var(&timeLimit, "time-limit", 30, "virtual seconds of load per run")
-	fs.Float64Var(&rate, "rate", 100, "operations per second")
+	fs.Float64Var(&rate, "rate", 100, "operations per second (default: the group's, 50 for locking, else 100)")
 	fs.Float64Var(&latencyMS, "latency", 5, "mean network latency between nodes, in ms")
 	// Constant latency delivers a message to every replica at the same
 	// instant, which hides the races replication protocols have.
@@ -174,24 +178,21 @@ Example:
 }
 
 // writeMatrix writes a suite's matrix to a new directory of the store,
-// prints it, and exits 1 when a cell contradicts its expectation.
+// points latest at it, prints it, and exits 1 when a cell contradicts its
+// expectation.
 func writeMatrix(cmd *cobra.Command, store, name string, m *suite.Matrix, strategies []nodes.Strategy) error {
 	dir, err := reports.NewRunDir(store, name, time.Now())
 	if err != nil {
 		return &exitError{code: exitInternal, err: err}
 	}
-	md := m.Markdown()
-	js, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return &exitError{code: exitInternal, err: err}
+	if err := suite.WriteFiles(dir, m, strategies); err != nil {
+		return &exitError{code: exitInternal, err: fmt.Errorf("writing the matrix to %s: %w", dir, err)}
 	}
-	expected := suite.ExpectedMarkdown(strategies, m.Nemeses)
-	for name, data := range map[string][]byte{"matrix.md": []byte(md), "matrix.json": js, "expected.md": []byte(expected)} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			return &exitError{code: exitInternal, err: err}
-		}
+	reports.PointLatest(store, dir)
+	fmt.Fprint(cmd.OutOrStdout(), m.Markdown())
+	if cmp := m.TxnMarkdown(); cmp != "" {
+		fmt.Fprintf(cmd.OutOrStdout(), "\nWithout faults, per contention level:\n\n%s", cmp)
 	}
-	fmt.Fprint(cmd.OutOrStdout(), md)
 	fmt.Fprintf(cmd.OutOrStdout(), "results: %s\n", dir)
 	if m.Disagree > 0 {
 		return &exitError{code: exitInvalid, err: fmt.Errorf("%d cells contradict their strategy's expected verdict", m.Disagree)}
@@ -215,6 +216,17 @@ func parseShard(s string) (suite.Shard, error) {
 		return sh, fmt.Errorf("%w: --shard %s: N must be at least 1", harness.ErrBadConfig, s)
 	}
 	return sh, sh.Validate()
+}
+
+// splitList splits a comma-separated flag, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func contains(list []string, s string) bool {

@@ -10,7 +10,11 @@ cross a partition once it heals.
 broadcast to, so reads on the other nodes lose it.
 
 --no-retry gossips each message once and never resends it: fine on a healthy
-network, but a message gossiped across a partition is lost for good."""
+network, but a message gossiped across a partition is lost for good.
+
+--null-when-empty answers a read with "messages": null while the node has no
+message, as a Go node does whose message slice is still nil: Maelstrom's
+schema takes null for an empty list, so the node is correct."""
 
 import sys
 import threading
@@ -21,6 +25,7 @@ from maelstrom_node import Node
 
 BUG = "--bug" in sys.argv[1:]
 NO_RETRY = "--no-retry" in sys.argv[1:]
+NULL_WHEN_EMPTY = "--null-when-empty" in sys.argv[1:]
 RESEND = 0.15  # seconds between resends of unacknowledged messages
 
 node = Node()
@@ -82,6 +87,8 @@ def broadcast(msg):
 def read(msg):
     with lock:
         ms = sorted(messages)
+    if NULL_WHEN_EMPTY and not ms:
+        ms = None
     node.reply(msg, {"type": "read_ok", "messages": ms})
 
 

@@ -4,7 +4,9 @@
 // Like Maelstrom's, it gives client links no latency (latency on client links
 // hides anomalies rather than revealing them) and never cuts them; faults act
 // on the links between server nodes. Links to the built-in services have
-// latency but no faults.
+// latency but no faults, a client's included: a client that uses a service
+// (the lock workload's protected resource) reaches it across the network as
+// a node does.
 package network
 
 import (
@@ -208,6 +210,10 @@ func (m *Model) faulty(src, dest int) bool {
 // delivered: it returns how many copies arrive (0, 1 or 2) and the delay
 // of each.
 func (m *Model) Route(src, dest int, at time.Duration) (copies int, delays [2]time.Duration) {
+	if m.kinds[src] == Client && m.kinds[dest] == Service || m.kinds[src] == Service && m.kinds[dest] == Client {
+		delays[0] = m.latency()
+		return 1, delays
+	}
 	if m.kinds[src] == Client || m.kinds[dest] == Client {
 		return 1, delays
 	}

@@ -17,6 +17,7 @@ import (
 	"hash/fnv"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/ddbbench/ddbbench/maelstrom"
@@ -302,6 +303,18 @@ func (h *host) SetRole(role string) {
 		h.role = role
 		h.Logf("role %s", role)
 	}
+}
+
+// WaitsFor has no harness to tell in a process either: a binary's wait-for
+// edges would need a channel Maelstrom's protocol does not have, so a
+// process run judges liveness from its history alone. The report goes to
+// the log, for a person reading why a transaction hung.
+func (h *host) WaitsFor(txn string, holders []string) {
+	if len(holders) == 0 {
+		h.Logf("txn %s waits for nothing", txn)
+		return
+	}
+	h.Logf("txn %s waits for %s", txn, strings.Join(holders, " "))
 }
 
 func (h *host) Send(dest, typ string, body any) {

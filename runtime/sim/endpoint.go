@@ -2,10 +2,13 @@ package sim
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
+	"github.com/ddbbench/ddbbench/history"
 	"github.com/ddbbench/ddbbench/maelstrom"
 	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/runtime/network"
@@ -27,7 +30,8 @@ type endpoint struct {
 	node        nodes.Node
 	clockOffset int64
 	role        string
-	backlog     []pending // what arrived while paused
+	waiting     map[string]bool // transactions this incarnation reports waiting
+	backlog     []pending       // what arrived while paused
 	log         []byte
 	logCut      bool
 }
@@ -59,6 +63,12 @@ func (ep *endpoint) boot() {
 		// incarnation's request cannot be mistaken for a new one's.
 		nextMsgID: ep.incarnation<<32 | 1,
 	}
+	ep.env.firstMsgID = ep.env.nextMsgID
+	if ep.kind == network.Client {
+		// Clients remember how each request ended, to say what a stray
+		// reply was (protocol warnings).
+		ep.env.ends = new([]requestEnd)
+	}
 	ep.node = ep.factory()
 	ep.node.Init(ep.env)
 }
@@ -68,6 +78,7 @@ func (ep *endpoint) crash() {
 		return
 	}
 	ep.alive, ep.paused, ep.role, ep.backlog = false, false, "", nil
+	ep.endWaits()
 	if ep.ext != nil {
 		ep.ext.Kill()
 		return
@@ -131,9 +142,15 @@ func (ep *endpoint) deliver(msg maelstrom.Msg) {
 	if msg.IsReply() {
 		call, ok := e.pending[msg.InReplyTo]
 		if !ok {
-			return // a late reply: its RPC already timed out
+			// A late reply (its RPC already timed out), a duplicate, or
+			// one to nothing: a client says which.
+			if e.ends != nil {
+				ep.sim.warnings.add(e.stray(msg), time.Duration(ep.sim.now), msg)
+			}
+			return
 		}
 		delete(e.pending, msg.InReplyTo)
+		e.ended(msg.InReplyTo, requestAnswered)
 		e.CancelTimer(call.timer)
 		if rpcErr := msg.Err(); rpcErr != nil {
 			call.cb(msg, rpcErr)
@@ -141,6 +158,9 @@ func (ep *endpoint) deliver(msg maelstrom.Msg) {
 			call.cb(msg, nil)
 		}
 		return
+	}
+	if e.ends != nil {
+		ep.sim.warnings.add(WarnUnsolicited, time.Duration(ep.sim.now), msg)
 	}
 	ep.node.Handle(msg)
 }
@@ -190,6 +210,10 @@ type env struct {
 	rng       *rand.Rand
 	nextMsgID int
 	pending   map[int]*rpcCall
+	// firstMsgID is this incarnation's first request id; ends, kept for
+	// clients only, records how each request since then ended.
+	firstMsgID int
+	ends       *[]requestEnd
 	// timers are the live timers: a cancelled one is absent, and one that
 	// fired while its node was paused, and waits for it, maps to nil.
 	timers    map[nodes.TimerID]*event
@@ -205,6 +229,35 @@ func (e *env) SetRole(role string) {
 	if !e.dead {
 		e.ep.role = role
 	}
+}
+
+func (e *env) WaitsFor(txn string, holders []string) {
+	if e.dead {
+		return
+	}
+	ep := e.ep
+	if ep.waiting == nil {
+		ep.waiting = map[string]bool{}
+	}
+	if len(holders) == 0 {
+		if !ep.waiting[txn] {
+			return
+		}
+		delete(ep.waiting, txn)
+	} else {
+		ep.waiting[txn] = true
+	}
+	ep.sim.waits = append(ep.sim.waits, history.Wait{Time: ep.sim.now, Node: ep.id, Txn: txn, Holders: slices.Clone(holders)})
+}
+
+// endWaits records that a crash ended every wait at this node: its lock
+// table, and with it every queue, is gone.
+func (ep *endpoint) endWaits() {
+	txns := slices.Sorted(maps.Keys(ep.waiting))
+	for _, txn := range txns {
+		ep.sim.waits = append(ep.sim.waits, history.Wait{Time: ep.sim.now, Node: ep.id, Txn: txn})
+	}
+	ep.waiting = nil
 }
 
 func (e *env) Logf(format string, args ...any) {
@@ -245,6 +298,7 @@ func (e *env) RPC(dest, typ string, body any, timeout time.Duration, cb func(mae
 	call.timer = e.SetTimer(timeout, func() {
 		if _, ok := e.pending[id]; ok {
 			delete(e.pending, id)
+			e.ended(id, requestTimedOut)
 			cb(maelstrom.Msg{}, maelstrom.NewRPCError(maelstrom.Timeout, typ+" to "+dest+" timed out"))
 		}
 	})

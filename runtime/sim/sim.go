@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ddbbench/ddbbench/history"
 	"github.com/ddbbench/ddbbench/maelstrom"
 	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/runtime/network"
@@ -58,6 +59,8 @@ type Sim struct {
 	serverIDs []string
 	net       *network.Model
 	stats     Stats
+	waits     []history.Wait
+	warnings  Warnings
 	err       error
 	interrupt atomic.Bool
 	started   bool
@@ -389,6 +392,10 @@ func (s *Sim) Role(id string) string {
 	}
 	return ep.role
 }
+
+// Waits returns the wait-for reports nodes made (nodes.Env.WaitsFor), in
+// the order they made them, with the ends of waits that crashes cut short.
+func (s *Sim) Waits() []history.Wait { return s.waits }
 
 // Logs returns each endpoint's log, keyed by id.
 func (s *Sim) Logs() map[string][]byte {

@@ -10,13 +10,10 @@
 package broadcast
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 
 	"github.com/ddbbench/ddbbench/checkers"
-	"github.com/ddbbench/ddbbench/checkers/jsonval"
 	"github.com/ddbbench/ddbbench/checkers/set"
 	"github.com/ddbbench/ddbbench/history"
 	"github.com/ddbbench/ddbbench/maelstrom"
@@ -117,40 +114,18 @@ func (w *Workload) Request(op *history.Op) (string, any) {
 }
 
 // Complete implements workloads.Workload: a read's messages become its
-// result, as a list of JSON values.
+// result, as a list of JSON values (null, a Go nil slice, is an empty list,
+// as in Maelstrom's schema).
 func (w *Workload) Complete(op *history.Op, resp maelstrom.Msg) error {
 	if err := workloads.ExpectReply(op, resp); err != nil || op.F != "read" {
 		return err
 	}
-	raw, err := workloads.ReplyField(resp, "messages")
+	msgs, err := workloads.ListField(resp, "messages")
 	if err != nil {
 		return err
 	}
-	msgs, err := decodeList(raw)
-	if err != nil {
-		return fmt.Errorf("read_ok \"messages\": %w", err)
-	}
 	op.Result = msgs
 	return nil
-}
-
-// decodeList decodes a JSON array, which must be present.
-func decodeList(raw json.RawMessage) ([]any, error) {
-	if raw == nil {
-		return nil, fmt.Errorf("missing")
-	}
-	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '[' {
-		return nil, fmt.Errorf("expected an array, got %.40s", raw)
-	}
-	v, err := jsonval.Decode(raw)
-	if err != nil {
-		return nil, err
-	}
-	list, _ := v.([]any)
-	if list == nil {
-		list = []any{}
-	}
-	return list, nil
 }
 
 // ErrorIsResult implements workloads.Workload: no error answers a broadcast

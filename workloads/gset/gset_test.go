@@ -58,6 +58,19 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// A Go node's nil slice encodes as null; Maelstrom's schema for the read's
+// value ([Any]) accepts null as an empty set, and so must we.
+func TestCompleteAcceptsNullAsEmpty(t *testing.T) {
+	w := New(DefaultConfig())
+	op := &history.Op{F: "read"}
+	if err := w.Complete(op, raw("read_ok", `{"value":null}`)); err != nil {
+		t.Fatalf("null read rejected: %v", err)
+	}
+	if got, ok := op.Result.([]any); !ok || got == nil || len(got) != 0 {
+		t.Fatalf("null read recorded as %#v, want an empty list", op.Result)
+	}
+}
+
 func TestCompleteRejectsMalformedReplies(t *testing.T) {
 	w := New(DefaultConfig())
 	for _, c := range []struct {
@@ -67,7 +80,6 @@ func TestCompleteRejectsMalformedReplies(t *testing.T) {
 		{"add", raw("read_ok", `{}`)},
 		{"read", raw("read_ok", `{}`)},
 		{"read", raw("read_ok", `{"messages":[1]}`)},
-		{"read", raw("read_ok", `{"value":null}`)},
 		{"read", raw("read_ok", `{"value":1}`)},
 		{"read", raw("read_ok", `{"value":[1,]}`)},
 	} {

@@ -30,6 +30,7 @@
 package kafka
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -61,6 +62,9 @@ type Config struct {
 	// FinalPollRetries is how many final polls of a key may come back
 	// without progress before the final phase gives up on it.
 	FinalPollRetries int
+	// StrictCommits makes the checker count a committed offset listed
+	// below one already acknowledged as an error (Maelstrom allows it).
+	StrictCommits bool
 }
 
 // DefaultConfig is Maelstrom's shape of load.
@@ -132,8 +136,8 @@ func New(cfg Config) *Workload {
 
 // Checkers are the checkers that judge this workload's history: Jepsen's
 // kafka analysis.
-func Checkers(Config) []checkers.Checker {
-	return []checkers.Checker{kafkacheck.New(kafkacheck.Options{})}
+func Checkers(cfg Config) []checkers.Checker {
+	return []checkers.Checker{kafkacheck.New(kafkacheck.Options{StrictCommits: cfg.StrictCommits})}
 }
 
 // Name implements workloads.Workload.
@@ -370,6 +374,9 @@ func (w *Workload) Complete(op *history.Op, resp maelstrom.Msg) error {
 		if !ok {
 			return fmt.Errorf("poll_ok has no \"msgs\" field")
 		}
+		if isNull(raw) {
+			return fmt.Errorf("poll_ok \"msgs\" is null, where Maelstrom's schema wants an object of keys to lists (a Go nil map encodes as null: make it)")
+		}
 		v, err := jsonval.Decode(raw)
 		if err != nil {
 			return fmt.Errorf("poll_ok \"msgs\": %w", err)
@@ -407,6 +414,9 @@ func (w *Workload) Complete(op *history.Op, resp maelstrom.Msg) error {
 		if !ok {
 			return fmt.Errorf("list_committed_offsets_ok has no \"offsets\" field")
 		}
+		if isNull(raw) {
+			return fmt.Errorf("list_committed_offsets_ok \"offsets\" is null, where Maelstrom's schema wants an object of keys to offsets (a Go nil map encodes as null: make it)")
+		}
 		v, err := jsonval.Decode(raw)
 		if err != nil {
 			return fmt.Errorf("list_committed_offsets_ok \"offsets\": %w", err)
@@ -436,6 +446,10 @@ func (w *Workload) Complete(op *history.Op, resp maelstrom.Msg) error {
 	}
 	return nil
 }
+
+// isNull reports whether a field is JSON null. Maelstrom's schema checker
+// takes null for an empty list but not for a map.
+func isNull(raw json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(raw), []byte("null")) }
 
 func integer(raw json.RawMessage, typ, field string) (int64, error) {
 	if raw == nil {

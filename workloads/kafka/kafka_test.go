@@ -161,6 +161,20 @@ func TestClientState(t *testing.T) {
 	}
 }
 
+// A key's list of messages is a sequence in Maelstrom's schema, which
+// accepts null (a Go nil slice) as empty.
+func TestPollAcceptsNullListAsEmpty(t *testing.T) {
+	w := New(DefaultConfig())
+	op := &history.Op{F: kafkacheck.FPoll, Client: "c0", Value: map[string]int64{"1": 0}, Final: true}
+	if err := w.Complete(op, raw("poll_ok", `{"msgs":{"1":null,"2":[[0,5]]}}`)); err != nil {
+		t.Fatalf("poll_ok with a null list rejected: %v", err)
+	}
+	msgs, ok := kafkacheck.Msgs(op.Result)
+	if !ok || len(msgs["1"]) != 0 || len(msgs["2"]) != 1 {
+		t.Fatalf("result %#v", op.Result)
+	}
+}
+
 func TestCompleteRejectsMalformedReplies(t *testing.T) {
 	w := New(DefaultConfig())
 	for _, c := range []struct {
@@ -181,6 +195,11 @@ func TestCompleteRejectsMalformedReplies(t *testing.T) {
 		{kafkacheck.FAssign, raw("list_committed_offsets_ok", `{}`)},
 		{kafkacheck.FAssign, raw("list_committed_offsets_ok", `{"offsets":{"1":"x"}}`)},
 		{kafkacheck.FAssign, raw("list_committed_offsets_ok", `{"offsets":[1]}`)},
+		// Maelstrom's schema has maps here ({Key [OffsetMessage]} and
+		// {Key Offset}), which do not accept null (a Go nil map).
+		{kafkacheck.FPoll, raw("poll_ok", `{"msgs":null}`)},
+		{kafkacheck.FAssign, raw("list_committed_offsets_ok", `{"offsets":null}`)},
+		{kafkacheck.FPoll, raw("poll_ok", `{"msgs":{"1":[null]}}`)},
 	} {
 		op := &history.Op{F: c.f, Key: "1", Value: []string{"1"}, Client: "c0"}
 		if err := w.Complete(op, c.m); err == nil {

@@ -3,6 +3,7 @@
 package register
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -217,13 +218,28 @@ func (w *Workload) Complete(op *history.Op, resp maelstrom.Msg) error {
 	if err := workloads.ExpectReply(op, resp); err != nil {
 		return err
 	}
-	if op.F == "read" {
-		body, err := maelstrom.Decode[maelstrom.ReadOKBody](resp)
-		if err != nil {
-			return err
-		}
-		op.Result = body.Value
+	if op.F != "read" {
+		return nil
 	}
+	if body, ok := resp.Body.(maelstrom.ReadOKBody); ok {
+		op.Result = body.Value // a reference node's reply, passed by value
+		return nil
+	}
+	// A read_ok without a value, or with a null one, tells nothing about
+	// the register: it does not fit the schema, and the op stays
+	// indefinite rather than read as 0.
+	raw, err := workloads.ReplyField(resp, "value")
+	if err != nil {
+		return err
+	}
+	var v *int
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return fmt.Errorf("read_ok \"value\" must be an integer, got %.40s", raw)
+	}
+	if v == nil {
+		return fmt.Errorf("read_ok \"value\" is null: a read must return the key's value (or error 20 when the key does not exist)")
+	}
+	op.Result = *v
 	return nil
 }
 

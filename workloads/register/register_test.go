@@ -73,6 +73,20 @@ func TestRequestAndComplete(t *testing.T) {
 			maelstrom.Msg{Type: "write_ok"}, nil, true},
 		{history.Op{F: "read", Key: "4"}, "read", maelstrom.ReadBody{Key: 4},
 			maelstrom.Msg{Type: "read_ok", Raw: []byte(`{"type":"read_ok","value":"seven"}`)}, nil, true},
+		{history.Op{F: "read", Key: "4"}, "read", maelstrom.ReadBody{Key: 4},
+			maelstrom.Msg{Type: "read_ok", Raw: []byte(`{"type":"read_ok","value":7}`)}, 7, false},
+		// A read that says nothing of the value does not fit the schema:
+		// the op is indefinite, not a read of 0 (which could fail a correct
+		// history). Maelstrom fails a reply without value the same way,
+		// and its model takes a null value for a read that tells nothing.
+		{history.Op{F: "read", Key: "4"}, "read", maelstrom.ReadBody{Key: 4},
+			maelstrom.Msg{Type: "read_ok", Raw: []byte(`{"type":"read_ok","value":null}`)}, nil, true},
+		{history.Op{F: "read", Key: "4"}, "read", maelstrom.ReadBody{Key: 4},
+			maelstrom.Msg{Type: "read_ok", Raw: []byte(`{"type":"read_ok"}`)}, nil, true},
+		{history.Op{F: "read", Key: "4"}, "read", maelstrom.ReadBody{Key: 4},
+			maelstrom.Msg{Type: "read_ok", Body: map[string]any{"value": nil}}, nil, true},
+		{history.Op{F: "read", Key: "4"}, "read", maelstrom.ReadBody{Key: 4},
+			maelstrom.Msg{Type: "read_ok", Raw: []byte(`{"type":"read_ok","value":1.5}`)}, nil, true},
 	} {
 		op := tc.op
 		typ, body := w.Request(&op)

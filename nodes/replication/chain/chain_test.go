@@ -134,11 +134,11 @@ func TestLinearizableWhereExpected(t *testing.T) {
 				if e.Nemesis != "none" && len(out.Faults) == 0 {
 					t.Fatal("no faults were injected")
 				}
-				if e.Nemesis == "none" && r.Availability != 1 {
-					t.Fatalf("without faults every operation should succeed, availability %v", r.Availability)
+				if e.Nemesis == "none" && r.AvailabilityOrZero() != 1 {
+					t.Fatalf("without faults every operation should succeed, availability %v", r.AvailabilityOrZero())
 				}
 				t.Logf("%-6s seed %d: availability %.3f (during faults %s), p50 %.1f ms, p99 %.1f ms, %.2f msgs/op (%.2f between servers)",
-					e.Nemesis, seed, r.Availability, during(r), r.Latency.Latency.P50, r.Latency.Latency.P99, r.Messages.PerOp, r.Messages.ServerPerOp)
+					e.Nemesis, seed, r.AvailabilityOrZero(), during(r), r.Latency.Overall.P50, r.Latency.Overall.P99, r.Messages.PerOp, r.Messages.ServerPerOp)
 			})
 		}
 	}

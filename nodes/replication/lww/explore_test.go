@@ -72,7 +72,7 @@ func TestExplore(t *testing.T) {
 			if r.Valid == checkers.Invalid {
 				caught = append(caught, seed)
 			}
-			t.Logf("%s seed %d: %v avail %.3f p50 %.1f p99 %.1f msgs/op %.2f srv/op %.2f ops %d wall %v", nem, seed, r.Valid, r.Availability, r.Latency.Latency.P50, r.Latency.Latency.P99, r.Messages.PerOp, r.Messages.ServerPerOp, len(out.History), time.Since(start).Round(time.Millisecond))
+			t.Logf("%s seed %d: %v avail %.3f p50 %.1f p99 %.1f msgs/op %.2f srv/op %.2f ops %d wall %v", nem, seed, r.Valid, r.AvailabilityOrZero(), r.Latency.Overall.P50, r.Latency.Overall.P99, r.Messages.PerOp, r.Messages.ServerPerOp, len(out.History), time.Since(start).Round(time.Millisecond))
 		}
 		t.Logf("%s: caught %d/%d %v", nem, len(caught), seeds, caught)
 	}

@@ -159,10 +159,10 @@ func TestMessagesAndLatency(t *testing.T) {
 		if per < 4 || per > 6 {
 			t.Errorf("%+v: %.2f server messages per op, want 4-6 (about 4.8)", mix, per)
 		}
-		if l := r.Results.Latency.Latency; math.Abs(l.P50-10) > 0.5 || l.P99 > 10.5 {
+		if l := r.Results.Latency.Overall; math.Abs(l.P50-10) > 0.5 || l.P99 > 10.5 {
 			t.Errorf("%+v: latency p50 %.1f p99 %.1f ms, want 10 (one round trip)", mix, l.P50, l.P99)
 		}
-		t.Logf("%+v: %.2f server msgs/op, p50 %.1f ms, p99 %.1f ms", mix, per, r.Results.Latency.Latency.P50, r.Results.Latency.Latency.P99)
+		t.Logf("%+v: %.2f server msgs/op, p50 %.1f ms, p99 %.1f ms", mix, per, r.Results.Latency.Overall.P50, r.Results.Latency.Overall.P99)
 	}
 }
 

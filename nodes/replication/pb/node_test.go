@@ -31,6 +31,7 @@ func (e *fakeEnv) Send(dest, typ string, body any) {
 func (e *fakeEnv) Store() nodes.Store                           { return e }
 func (e *fakeEnv) Logf(string, ...any)                          {}
 func (e *fakeEnv) SetRole(role string)                          { e.role = role }
+func (e *fakeEnv) WaitsFor(string, []string)                    {}
 func (e *fakeEnv) CancelTimer(nodes.TimerID)                    {}
 func (e *fakeEnv) SetTimer(time.Duration, func()) nodes.TimerID { e.timer++; return e.timer }
 func (e *fakeEnv) Reply(req maelstrom.Msg, typ string, body any) {

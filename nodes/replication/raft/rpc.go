@@ -19,13 +19,13 @@ type RequestVoteReply struct {
 	VoteGranted bool `json:"vote_granted"`
 }
 
-type AppendEntriesArgs struct {
-	Term         int     `json:"term"`
-	LeaderID     string  `json:"leader_id"`
-	PrevLogIndex int     `json:"prev_log_index"`
-	PrevLogTerm  int     `json:"prev_log_term"`
-	Entries      []Entry `json:"entries"`
-	LeaderCommit int     `json:"leader_commit"`
+type AppendEntriesArgs[C any] struct {
+	Term         int        `json:"term"`
+	LeaderID     string     `json:"leader_id"`
+	PrevLogIndex int        `json:"prev_log_index"`
+	PrevLogTerm  int        `json:"prev_log_term"`
+	Entries      []Entry[C] `json:"entries"`
+	LeaderCommit int        `json:"leader_commit"`
 }
 
 // AppendEntriesReply adds two fields to Figure 2's: MatchIndex, the last
@@ -41,7 +41,7 @@ type AppendEntriesReply struct {
 
 // ---- RequestVote, receiver ----
 
-func (n *Node) handleRequestVote(msg maelstrom.Msg) {
+func (n *Server[C]) handleRequestVote(msg maelstrom.Msg) {
 	args, err := maelstrom.Decode[RequestVoteArgs](msg)
 	if err != nil {
 		n.env.ReplyError(msg, maelstrom.MalformedRequest, err.Error())
@@ -67,7 +67,7 @@ func (n *Node) handleRequestVote(msg maelstrom.Msg) {
 // logUpToDate is the election restriction §5.4.1: the candidate's log must
 // be at least as up-to-date as ours — a later last term, or the same last
 // term and at least as long.
-func (n *Node) logUpToDate(lastIndex, lastTerm int) bool {
+func (n *Server[C]) logUpToDate(lastIndex, lastTerm int) bool {
 	if lastTerm != n.lastTerm() {
 		return lastTerm > n.lastTerm()
 	}
@@ -76,8 +76,8 @@ func (n *Node) logUpToDate(lastIndex, lastTerm int) bool {
 
 // ---- AppendEntries, receiver ----
 
-func (n *Node) handleAppendEntries(msg maelstrom.Msg) {
-	args, err := maelstrom.Decode[AppendEntriesArgs](msg)
+func (n *Server[C]) handleAppendEntries(msg maelstrom.Msg) {
+	args, err := maelstrom.Decode[AppendEntriesArgs[C]](msg)
 	if err != nil {
 		n.env.ReplyError(msg, maelstrom.MalformedRequest, err.Error())
 		return
@@ -88,7 +88,7 @@ func (n *Node) handleAppendEntries(msg maelstrom.Msg) {
 }
 
 // appendEntries is Figure 2's receiver implementation.
-func (n *Node) appendEntries(args AppendEntriesArgs) AppendEntriesReply {
+func (n *Server[C]) appendEntries(args AppendEntriesArgs[C]) AppendEntriesReply {
 	// 1. Reply false if term < currentTerm (§5.1).
 	if args.Term < n.currentTerm {
 		return AppendEntriesReply{Term: n.currentTerm}
@@ -154,7 +154,7 @@ func (n *Node) appendEntries(args AppendEntriesArgs) AppendEntriesReply {
 // ---- AppendEntries, leader ----
 
 // broadcastAppend starts a new round: an AppendEntries to every follower.
-func (n *Node) broadcastAppend() {
+func (n *Server[C]) broadcastAppend() {
 	n.round++
 	for p := range n.peers {
 		n.sendAppend(p)
@@ -163,10 +163,10 @@ func (n *Node) broadcastAppend() {
 
 // sendAppend sends peer (an index into peers) the entries from
 // nextIndex[peer], at most maxBatch, as part of the current round.
-func (n *Node) sendAppend(peer int) {
+func (n *Server[C]) sendAppend(peer int) {
 	next := n.nextIndex[peer]
 	end := min(n.lastIndex()+1, next+maxBatch)
-	args := AppendEntriesArgs{
+	args := AppendEntriesArgs[C]{
 		Term:         n.currentTerm,
 		LeaderID:     n.env.ID(),
 		PrevLogIndex: next - 1,
@@ -182,7 +182,7 @@ func (n *Node) sendAppend(peer int) {
 	})
 }
 
-func (n *Node) onAppendReply(peer int, args AppendEntriesArgs, round int, resp maelstrom.Msg, err error) {
+func (n *Server[C]) onAppendReply(peer int, args AppendEntriesArgs[C], round int, resp maelstrom.Msg, err error) {
 	if err != nil {
 		return // the next heartbeat resends from nextIndex
 	}
@@ -233,7 +233,7 @@ func (n *Node) onAppendReply(peer int, args AppendEntriesArgs, round int, resp m
 // currentTerm, set commitIndex = N. The largest N that a majority has is
 // what n.matched tracks, counting the leader's own copy (synced in
 // appendLocal) as its last index.
-func (n *Node) advanceCommitIndex() {
+func (n *Server[C]) advanceCommitIndex() {
 	idx := n.matched.value(n.lastIndex())
 	// §5.4.2: a leader commits only entries from its own term by counting
 	// replicas; earlier ones commit with them (Figure 8). Terms only grow

@@ -37,13 +37,13 @@ func simulate(t *testing.T, c harness.Config, s nodes.Strategy) *reports.Run {
 }
 
 func describe(r *reports.Results) string {
-	q := r.Latency.Latency
+	q := r.Latency.Overall
 	during := "-"
 	if r.AvailabilityDuringFaults != nil {
 		during = fmt.Sprintf("%.4f", *r.AvailabilityDuringFaults)
 	}
 	return fmt.Sprintf("valid %v, availability %.4f (during faults %s), p50 %.1f ms, p99 %.1f ms, %.2f msgs/op (%.2f between servers), %d ops",
-		r.Valid, r.Availability, during, q.P50, q.P99, r.Messages.PerOp, r.Messages.ServerPerOp, r.Messages.Operations)
+		r.Valid, r.AvailabilityOrZero(), during, q.P50, q.P99, r.Messages.PerOp, r.Messages.ServerPerOp, r.Messages.Operations)
 }
 
 // failWith reports an invalid or unknown run with the evidence and the
@@ -72,12 +72,12 @@ func TestValidUnderFaults(t *testing.T) {
 				}
 				switch nem {
 				case "none":
-					if r.Availability <= 0.99 {
-						t.Errorf("availability %.4f without faults, want > 0.99", r.Availability)
+					if r.AvailabilityOrZero() <= 0.99 {
+						t.Errorf("availability %.4f without faults, want > 0.99", r.AvailabilityOrZero())
 					}
 				case "partition":
-					if r.Availability >= 1 {
-						t.Errorf("availability %.4f under partitions, want < 1", r.Availability)
+					if r.AvailabilityOrZero() >= 1 {
+						t.Errorf("availability %.4f under partitions, want < 1", r.AvailabilityOrZero())
 					}
 				}
 				if nem != "none" && len(r.Faults) == 0 {
@@ -135,7 +135,7 @@ func TestValidUnderLeaderFaults(t *testing.T) {
 func localReadsStrategy() nodes.Strategy {
 	s := Strategy()
 	s.Name = "raft-local-reads"
-	s.New = func() nodes.Node { return &Node{localReads: true} }
+	s.New = func() nodes.Node { return &Node{sm: newRegister(), localReads: true} }
 	return s
 }
 
@@ -176,7 +176,7 @@ func TestNoFaultCost(t *testing.T) {
 	if r.Valid != checkers.Valid {
 		failWith(t, run, "none")
 	}
-	q := r.Latency.Latency
+	q := r.Latency.Overall
 	if q.P50 < 19.9 || q.P50 > 20.1 || q.P99 > 25 {
 		t.Errorf("latency p50 %.2f ms, p99 %.2f ms; want p50 = 20 ms (4 message delays) and p99 close to it", q.P50, q.P99)
 	}
@@ -201,13 +201,13 @@ func TestFigures(t *testing.T) {
 			if r.Valid == checkers.Valid {
 				valid++
 			}
-			avail += r.Availability / seeds
+			avail += r.AvailabilityOrZero() / seeds
 			if r.AvailabilityDuringFaults != nil {
 				during += *r.AvailabilityDuringFaults / seeds
 				faulted = true
 			}
-			p50 += r.Latency.Latency.P50 / seeds
-			p99 += r.Latency.Latency.P99 / seeds
+			p50 += r.Latency.Overall.P50 / seeds
+			p99 += r.Latency.Overall.P99 / seeds
 			per += r.Messages.PerOp / seeds
 			serverPer += r.Messages.ServerPerOp / seeds
 		}

@@ -1,11 +1,8 @@
 package raft
 
 import (
-	"bytes"
-	"errors"
+	"encoding/json"
 	"strconv"
-
-	"github.com/ddbbench/ddbbench/nodes/kvstate"
 )
 
 // Store keys of the persistent state (Figure 2). The log is one key per
@@ -20,7 +17,7 @@ func entryKey(i int) string { return "raft/log/" + strconv.Itoa(i) }
 
 // saveTermAndVote writes currentTerm and votedFor; the caller syncs before
 // anything depends on them.
-func (n *Node) saveTermAndVote() {
+func (n *Server[C]) saveTermAndVote() {
 	s := n.env.Store()
 	s.Put(keyTerm, strconv.AppendInt(nil, int64(n.currentTerm), 10))
 	s.Put(keyVote, []byte(n.votedFor))
@@ -29,11 +26,14 @@ func (n *Node) saveTermAndVote() {
 // saveLog writes the entries from index from to the end and the new length,
 // deleting keys past the end that a truncation left (up to oldLast). The
 // caller syncs.
-func (n *Node) saveLog(from, oldLast int) {
+func (n *Server[C]) saveLog(from, oldLast int) {
 	s := n.env.Store()
 	for i := from; i <= n.lastIndex(); i++ {
-		n.buf = appendEntry(n.buf[:0], n.log[i])
-		s.Put(entryKey(i), n.buf)
+		b, err := json.Marshal(n.log[i])
+		if err != nil {
+			panic("raft: encoding a log entry: " + err.Error())
+		}
+		s.Put(entryKey(i), b)
 	}
 	for i := n.lastIndex() + 1; i <= oldLast; i++ {
 		s.Delete(entryKey(i))
@@ -43,7 +43,7 @@ func (n *Node) saveLog(from, oldLast int) {
 
 // appendLocal appends e to the leader's own log and syncs it, so that the
 // leader's own copy counts toward a majority only once it is durable.
-func (n *Node) appendLocal(e Entry) int {
+func (n *Server[C]) appendLocal(e Entry[C]) int {
 	n.log = append(n.log, e)
 	idx := n.lastIndex()
 	n.saveLog(idx, idx-1)
@@ -54,9 +54,9 @@ func (n *Node) appendLocal(e Entry) int {
 // restore reads the persistent state back after a restart. A missing or
 // unreadable entry cuts the log there (it was never acknowledged: entries are
 // synced before the length that covers them is acknowledged).
-func (n *Node) restore() {
+func (n *Server[C]) restore() {
 	s := n.env.Store()
-	n.log = []Entry{{Term: 0}}
+	n.log = []Entry[C]{{Term: 0}}
 	if b, ok := s.Get(keyTerm); ok {
 		n.currentTerm, _ = strconv.Atoi(string(b))
 	}
@@ -69,8 +69,8 @@ func (n *Node) restore() {
 	}
 	for i := 1; i <= length; i++ {
 		b, ok := s.Get(entryKey(i))
-		e, err := parseEntry(b)
-		if !ok || err != nil {
+		var e Entry[C]
+		if !ok || json.Unmarshal(b, &e) != nil {
 			n.env.Logf("log entry %d of %d unreadable: log cut to %d entries", i, length, i-1)
 			break
 		}
@@ -79,56 +79,4 @@ func (n *Node) restore() {
 	if length > 0 || n.currentTerm > 0 {
 		n.env.Logf("restored term %d, vote %q, %d log entries", n.currentTerm, n.votedFor, n.lastIndex())
 	}
-}
-
-// appendEntry encodes a log entry for the store: its term alone for a
-// no-op, else "term f key value from to reqID client", the client last as
-// the one field that may hold anything. Entries are written for every
-// append on every server, so this avoids reflection.
-func appendEntry(dst []byte, e Entry) []byte {
-	dst = strconv.AppendInt(dst, int64(e.Term), 10)
-	if e.Op == nil {
-		return dst
-	}
-	dst = append(append(dst, ' '), e.Op.F...)
-	for _, v := range []int{e.Op.Key, e.Op.Value, e.Op.From, e.Op.To, e.ReqID} {
-		dst = strconv.AppendInt(append(dst, ' '), int64(v), 10)
-	}
-	return append(append(dst, ' '), e.Client...)
-}
-
-var errBadEntry = errors.New("malformed log entry")
-
-// parseEntry reads what appendEntry wrote.
-func parseEntry(b []byte) (Entry, error) {
-	field := func() (string, bool) {
-		if len(b) == 0 {
-			return "", false
-		}
-		f, rest, _ := bytes.Cut(b, []byte{' '})
-		b = rest
-		return string(f), true
-	}
-	number := func() (int, bool) {
-		f, ok := field()
-		v, err := strconv.Atoi(f)
-		return v, ok && err == nil
-	}
-	var e Entry
-	var ok bool
-	if e.Term, ok = number(); !ok {
-		return e, errBadEntry
-	}
-	if len(b) == 0 {
-		return e, nil // a no-op
-	}
-	op := &kvstate.Op{}
-	op.F, _ = field()
-	for _, v := range []*int{&op.Key, &op.Value, &op.From, &op.To, &e.ReqID} {
-		if *v, ok = number(); !ok {
-			return e, errBadEntry
-		}
-	}
-	e.Op, e.Client = op, string(b)
-	return e, nil
 }

@@ -20,8 +20,8 @@ func TestTotallyAvailableAndConverges(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/%s", workload, nem), func(t *testing.T) {
 				t.Parallel()
 				out, run := txntest.Run(t, Strategy(), txntest.Config(workload, nem, 1))
-				if nem != "pause" && run.Results.Availability != 1 {
-					t.Errorf("availability %.4f, want 1: %s", run.Results.Availability, txntest.Describe(run))
+				if nem != "pause" && (run.Results.Availability == nil || *run.Results.Availability != 1) {
+					t.Errorf("availability %.4f, want 1: %s", run.Results.AvailabilityOrZero(), txntest.Describe(run))
 				}
 				finals := txntest.RequireConverged(t, txntest.Finals(t, out.History))
 				if workload == "txn-list-append" {

@@ -26,8 +26,8 @@ func TestOneDurableCopy(t *testing.T) {
 				if ok := txntest.Count(out.History, history.OK, -1); ok < 1000 {
 					t.Fatalf("only %d transactions acknowledged: %s", ok, txntest.Describe(run))
 				}
-				if nem == "none" && run.Results.Availability != 1 {
-					t.Errorf("availability %.4f without faults", run.Results.Availability)
+				if nem == "none" && (run.Results.Availability == nil || *run.Results.Availability != 1) {
+					t.Errorf("availability %.4f without faults", run.Results.AvailabilityOrZero())
 				}
 				// A forwarding node that loses n0 says it does not know.
 				if n := txntest.Count(out.History, history.Fail, -1); n > 0 {

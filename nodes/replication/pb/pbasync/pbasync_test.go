@@ -55,7 +55,7 @@ func TestWriteAtThePrimaryIsImmediate(t *testing.T) {
 	if r.Valid != checkers.Valid {
 		t.Fatalf("%v", r.Valid)
 	}
-	if l := r.Latency.Latency; l.P99 != 0 {
+	if l := r.Latency.Overall; l.P99 != 0 {
 		t.Errorf("writes at the primary: p99 %.1f ms, want 0 (acknowledged before replication)", l.P99)
 	}
 	if got := float64(count["pb_update"]+count["pb_ack"]) / float64(len(out.History)); math.Abs(got-2*(n-1)) > 1e-9 {

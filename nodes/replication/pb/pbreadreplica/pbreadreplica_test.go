@@ -45,13 +45,13 @@ func TestReadsAreLocal(t *testing.T) {
 	c.Register = register.Config{Keys: 10, Reads: 1}
 	out, run := pbtest.Run(t, pbtest.Counting(Strategy(), count), c)
 	r := run.Results
-	if r.Valid != checkers.Valid {
-		t.Fatalf("%v", r.Valid)
+	if v := pbtest.Linearizable(run); v != checkers.Valid {
+		t.Fatalf("%v", v)
 	}
 	if n := count["pb_fwd"] + count["pb_update"]; n != 0 || out.Messages.ServerServer != int64(count["pb_hb"]) {
 		t.Errorf("reads sent %d protocol messages; server messages %d, heartbeats %d", n, out.Messages.ServerServer, count["pb_hb"])
 	}
-	if l := r.Latency.Latency; l.P99 != 0 {
+	if l := r.Latency.Overall; l.P99 != 0 {
 		t.Errorf("reads: p99 %.1f ms, want 0", l.P99)
 	}
 }

@@ -67,8 +67,8 @@ func TestMessagesAndLatencyAtThePrimary(t *testing.T) {
 		c.NodeCount, c.Concurrency, c.Rate, c.Register = n, 1, 50, tc.mix
 		out, run := pbtest.Run(t, pbtest.Counting(Strategy(), count), c)
 		r := run.Results
-		if r.Valid != checkers.Valid || r.Availability != 1 {
-			t.Fatalf("%s: %v, availability %v", tc.name, r.Valid, r.Availability)
+		if v := pbtest.Linearizable(run); v != checkers.Valid || r.AvailabilityOrZero() != 1 {
+			t.Fatalf("%s: %v, availability %v", tc.name, v, r.AvailabilityOrZero())
 		}
 		ops := len(out.History)
 		if got := float64(count["pb_update"]+count["pb_ack"]) / float64(ops); got != tc.perOp {
@@ -85,11 +85,11 @@ func TestMessagesAndLatencyAtThePrimary(t *testing.T) {
 		}
 		// Latency is measured from the intended start, so a write that
 		// arrives while the client is busy also waits: look at p50.
-		if l := r.Latency.Latency; math.Abs(l.P50-tc.latency) > 0.5 {
+		if l := r.Latency.Overall; math.Abs(l.P50-tc.latency) > 0.5 {
 			t.Errorf("%s at the primary: latency p50 %.1f ms, want %.0f", tc.name, l.P50, tc.latency)
 		}
 		t.Logf("%s at the primary: %.2f update+ack msgs/op, %.2f server msgs/op with heartbeats, p50 %.1f ms, p99 %.1f ms",
-			tc.name, float64(count["pb_update"]+count["pb_ack"])/float64(ops), r.Messages.ServerPerOp, r.Latency.Latency.P50, r.Latency.Latency.P99)
+			tc.name, float64(count["pb_update"]+count["pb_ack"])/float64(ops), r.Messages.ServerPerOp, r.Latency.Overall.P50, r.Latency.Overall.P99)
 	}
 }
 
@@ -120,11 +120,11 @@ func TestMessagesWithForwarding(t *testing.T) {
 		if math.Abs(got-tc.perOp) > 0.1 {
 			t.Errorf("%s from every node: %.2f protocol messages per op, want about %.1f", tc.name, got, tc.perOp)
 		}
-		if l := r.Latency.Latency; math.Abs(l.P50-tc.latency) > 0.5 {
+		if l := r.Latency.Overall; math.Abs(l.P50-tc.latency) > 0.5 {
 			t.Errorf("%s from every node: p50 %.1f ms, want %.0f", tc.name, l.P50, tc.latency)
 		}
 		t.Logf("%s from every node: %.2f protocol msgs/op, %.2f server msgs/op with heartbeats, p50 %.1f ms, p99 %.1f ms",
-			tc.name, got, r.Messages.ServerPerOp, r.Latency.Latency.P50, r.Latency.Latency.P99)
+			tc.name, got, r.Messages.ServerPerOp, r.Latency.Overall.P50, r.Latency.Overall.P99)
 	}
 }
 

@@ -57,7 +57,7 @@ func Run(t *testing.T, s nodes.Strategy, c harness.Config) (*harness.Outcome, *r
 func Describe(run *reports.Run) string {
 	var b strings.Builder
 	r := &run.Results
-	fmt.Fprintf(&b, "%s: %v, availability %.4f, %d ops\n", r.Name, r.Valid, r.Availability, r.Messages.Operations)
+	fmt.Fprintf(&b, "%s: %v, availability %.4f, %d ops\n", r.Name, r.Valid, r.AvailabilityOrZero(), r.Messages.Operations)
 	for _, c := range r.Checks {
 		fmt.Fprintf(&b, "  %s: %v %s\n", c.Checker, c.Valid, c.Summary)
 	}

@@ -38,6 +38,19 @@ func Run(t *testing.T, s nodes.Strategy, c harness.Config) (*harness.Outcome, *r
 	return out, harness.Check(out)
 }
 
+// Linearizable is the verdict of the run's linearizability check alone.
+// A read-only run of registers never written is linearizable, yet invalid
+// overall: every read answered key-does-not-exist, so no read succeeded
+// (Maelstrom's stats rule).
+func Linearizable(run *reports.Run) checkers.Validity {
+	for _, c := range run.Results.Checks {
+		if c.Checker == "linearizable" {
+			return c.Valid
+		}
+	}
+	return checkers.Unknown
+}
+
 // RequireValid fails unless every seed's run is linearizable.
 func RequireValid(t *testing.T, s nodes.Strategy, nemesis string, seeds ...int64) {
 	t.Helper()
