@@ -22,7 +22,9 @@ test-race:
 # history, the Elle-style checker on 10k/100k/1M transactions (one core; its
 # cpu-s/op is the figure to quote on a shared machine). Figures go in the README.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./runtime/sim/ ./runtime/proc/ ./harness/ ./checkers/linearizable/ ./suite/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./runtime/sim/ ./runtime/proc/ ./checkers/linearizable/ ./suite/
+	$(GO) test -run '^$$' -bench '^Benchmark(SixtySecondRun|Protocols|LargeClusterChecked)' -benchmem -benchtime 3x ./harness/
+	$(GO) test -run '^$$' -bench ThousandNodes -benchtime 1x -timeout 30m ./harness/
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -cpu 1 ./checkers/elle/
 
 lint:

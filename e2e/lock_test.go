@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/nodes/catalog"
 )
 
@@ -23,7 +25,13 @@ func TestCLILockServicesAsBinaries(t *testing.T) {
 			store := t.TempDir()
 			r := cli(t, "test", "-w", "lock", "--node-count", "3", "--time-limit", "3", "--rate", "20", "--recovery", "1",
 				"--store", store, "-q", "--bin", bin, "node", s.Name)
-			if r.code != 0 {
+			// Real processes on a busy machine stall for real: a strategy
+			// whose safety rests on timing (unsafe under pause, by its
+			// declared expectations) may be caught doing what its textbook
+			// says it can. The binary must still speak the schema and be
+			// judged by every lock checker.
+			timingUnsafe := slices.ContainsFunc(s.Expect, func(e nodes.Expectation) bool { return e.Nemesis == "pause" && !e.Safe })
+			if r.code != 0 && !(timingUnsafe && r.code == 1) {
 				t.Fatalf("exit %d, want 0", r.code)
 			}
 			res := latestResults(t, store)
@@ -35,7 +43,7 @@ func TestCLILockServicesAsBinaries(t *testing.T) {
 				seen[name] = c["valid"] == "true"
 			}
 			for _, want := range []string{"mutual-exclusion", "lock-service", "lock-stats"} {
-				if !seen[want] {
+				if _, ran := seen[want]; !ran || !seen[want] && !timingUnsafe {
 					t.Errorf("%s: check %s missing or not valid: %v", s.Name, want, checks)
 				}
 			}

@@ -47,6 +47,10 @@ func assemble(out *Outcome, check bool) *reports.Run {
 		r.Error = out.Err.Error()
 	}
 	partial := out.Interrupted || out.Err != nil
+	r.Rate.Requested = cfg.Rate
+	if out.MainPhase > 0 {
+		r.Rate.Achieved = float64(out.Started) / out.MainPhase.Seconds()
+	}
 
 	r.Stats = stats.Compute(out.History, out.Faults)
 	r.Availability = r.Stats.Total.Availability

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ddbbench/ddbbench/checkers"
 	"github.com/ddbbench/ddbbench/nemesis"
 	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/reports"
@@ -50,6 +51,9 @@ type Config struct {
 	OpTimeout    time.Duration // a client's patience per operation
 	Recovery     time.Duration // quiet time after healing, before final reads
 	CheckTimeout time.Duration // linearizability check budget; past it the verdict is unknown
+	// CheckProgress, when set, hears from a check that runs long (from
+	// another goroutine): keys done and the key being checked longest.
+	CheckProgress func(checkers.Progress) `json:"-"`
 
 	Register register.Config
 	// Bank shapes the bank workload; Contention names the level it came
@@ -231,7 +235,7 @@ func (c *Config) Record() reports.RunConfig {
 	switch c.Workload {
 	case "register", "lin-kv":
 		g := c.Register
-		r.Register = &reports.RegisterConfig{Keys: g.Keys, PerKeyLimit: g.PerKeyLimit,
+		r.Register = &reports.RegisterConfig{Keys: g.Keys, PerKeyLimit: g.PerKeyLimit, ClientsPerKey: g.ClientsPerKey, ProcessLimit: g.ProcessLimit,
 			Mix: reports.RegisterMix{Read: g.Reads, Write: g.Writes, CAS: g.CASes}, Zipf: g.Zipf, FinalReads: g.FinalReads}
 		if c.Workload == "lin-kv" {
 			r.Register.FinalReads = false // lin-kv never runs them

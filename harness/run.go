@@ -32,15 +32,19 @@ type Progress struct {
 
 // Outcome is what a run recorded, before checking.
 type Outcome struct {
-	Config      Config
-	History     history.History
-	Faults      []history.Fault
-	Messages    sim.Stats
-	Logs        map[string][]byte
-	Unstarted   int           // arrivals the clients never got to
-	Duration    time.Duration // run time covered (virtual in the simulator)
-	Wall        time.Duration // wall-clock time the run took
-	Interrupted bool          // stopped early by the caller
+	Config    Config
+	History   history.History
+	Faults    []history.Fault
+	Messages  sim.Stats
+	Logs      map[string][]byte
+	Unstarted int // arrivals the clients never got to
+	// Arrivals and Started count the main phase's scheduled arrivals and
+	// the operations clients invoked for them, over MainPhase.
+	Arrivals, Started int
+	MainPhase         time.Duration
+	Duration          time.Duration // run time covered (virtual in the simulator)
+	Wall              time.Duration // wall-clock time the run took
+	Interrupted       bool          // stopped early by the caller
 	// Err is why the run ended early on its own (a node misbehaved), as
 	// Run also returns it; nil for a run that completed.
 	Err error
@@ -173,6 +177,7 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 	defer stopWatch()
 
 	out := &Outcome{Config: cfg}
+	origin := s.Now()
 	// finish gathers what was recorded, whether the run completed or not.
 	finish := func(runErr error) (*Outcome, error) {
 		nem.HealAll()
@@ -185,6 +190,8 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 		out.Warnings = s.Warnings()
 		out.Logs = s.Logs()
 		out.Unstarted = driver.Unstarted
+		out.Arrivals, out.Started = driver.Arrivals, driver.Started
+		out.MainPhase = min(max(s.Now()-origin, 0), cfg.TimeLimit)
 		out.Duration = s.Now()
 		out.Wall = time.Since(wallStart)
 		if runErr == nil {
@@ -204,7 +211,7 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 	}
 	// The clock starts when the cluster is up: with processes, starting them
 	// takes real time that must not count against the first operations.
-	origin := s.Now()
+	origin = s.Now()
 	driver.Start(s)
 	nem.Start(s, origin+cfg.TimeLimit)
 

@@ -180,7 +180,7 @@ var registerSpec = workloadSpec{
 	summary: "read/write/cas on integer keys (Maelstrom's lin-kv schema), checked for linearizability",
 	build:   func(c *Config) workloads.Workload { return register.New(c.Register) },
 	checkers: func(c *Config) []checkers.Checker {
-		return []checkers.Checker{linearizable.New(linearizable.Options{Timeout: c.CheckTimeout})}
+		return []checkers.Checker{linearizable.New(linearizable.Options{Timeout: c.CheckTimeout, Progress: c.CheckProgress})}
 	},
 }
 

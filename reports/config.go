@@ -38,11 +38,15 @@ type RunConfig struct {
 
 // RegisterConfig is the register workload's shape of load.
 type RegisterConfig struct {
-	Keys        int         `json:"keys"`          // keys in use at once
-	PerKeyLimit int         `json:"per_key_limit"` // operations on a key before it is retired (0: never)
-	Mix         RegisterMix `json:"mix"`
-	Zipf        bool        `json:"zipf"` // keys chosen with a Zipf distribution rather than uniformly
-	FinalReads  bool        `json:"final_reads"`
+	Keys        int `json:"keys"`          // keys in use at once
+	PerKeyLimit int `json:"per_key_limit"` // operations on a key before it is retired (0: never)
+	// ClientsPerKey is how many clients share a key (0: all); ProcessLimit
+	// retires a key once that many processes worked on it (0: never).
+	ClientsPerKey int         `json:"clients_per_key"`
+	ProcessLimit  int         `json:"process_limit"`
+	Mix           RegisterMix `json:"mix"`
+	Zipf          bool        `json:"zipf"` // keys chosen with a Zipf distribution rather than uniformly
+	FinalReads    bool        `json:"final_reads"`
 }
 
 // RegisterMix is the weights of the register's operations.

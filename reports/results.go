@@ -55,6 +55,7 @@ type Results struct {
 	Availability             *float64 `json:"availability"`
 	AvailabilityDuringFaults *float64 `json:"availability_during_faults"`
 
+	Rate    Rate           `json:"rate"`
 	Latency latency.Report `json:"latency"`
 	// StableLatency is, for the set workloads (broadcast, g-set), how long
 	// an element took to be in every read: the figure Gossip Glomers' 3d
@@ -96,6 +97,22 @@ func FaultsOf(fs []history.Fault) []Fault {
 	}
 	return out
 }
+
+// Rate is the open-loop load asked for and what the clients started, in
+// operations per second of the main phase.
+type Rate struct {
+	Requested float64 `json:"requested_ops_per_s"`
+	Achieved  float64 `json:"achieved_ops_per_s"`
+}
+
+// RateShortfall is how far below the requested rate a run may start
+// operations before its summary warns that its figures describe a lighter
+// load than asked for.
+const RateShortfall = 0.05
+
+// Short reports whether the achieved rate fell short of the request by more
+// than RateShortfall.
+func (r Rate) Short() bool { return r.Requested > 0 && r.Achieved < (1-RateShortfall)*r.Requested }
 
 // Messages is what the network carried.
 type Messages struct {

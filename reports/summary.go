@@ -32,6 +32,16 @@ func Summary(r *Results, dir string) string {
 		fmt.Fprintf(&b, ", %d never started (clients saturated)", r.Unstarted)
 	}
 	b.WriteString("\n")
+	if r.Rate.Requested > 0 {
+		fmt.Fprintf(&b, "  rate          %.1f ops/s achieved of %.1f requested (%.1f%%)\n", r.Rate.Achieved, r.Rate.Requested, 100*r.Rate.Achieved/r.Rate.Requested)
+		if r.Rate.Short() {
+			who := "the cluster could not keep up (every client was busy)"
+			if r.Runtime == "proc" {
+				who = "this machine or the nodes could not keep up (too slow for the rate, or every client was busy)"
+			}
+			fmt.Fprintf(&b, "  WARNING       the clients started fewer operations than asked for, by more than %.0f%%: %s; the figures describe a lighter load (raise --concurrency, or lower --rate)\n", 100*RateShortfall, who)
+		}
+	}
 	if r.Availability != nil {
 		fmt.Fprintf(&b, "  availability  %.4f", *r.Availability)
 	} else {

@@ -43,6 +43,32 @@ type Config struct {
 	// latency, whose protocol latency in message delays is exact: the
 	// cost table of a commit suite.
 	Costs bool
+	// Group names the suite, for the record and for merging shards.
+	Group string
+	// Shard, when its Count is set, runs only this shard's cells (see
+	// Shard.Has); Merge joins the shards' matrices.
+	Shard Shard
+}
+
+// Shard is one of Count parts of a suite, numbered from 0 (as Kubernetes'
+// JOB_COMPLETION_INDEX is). A shard runs whole cells, each with all its
+// seeds and its hunt, so that a cell's verdict never depends on another
+// machine: cell i of the suite's order (strategies, then nemeses) belongs
+// to shard i mod Count, the same split on every machine.
+type Shard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+}
+
+// Has reports whether the shard runs the suite's cell number cell.
+func (s Shard) Has(cell int) bool { return s.Count == 0 || cell%s.Count == s.Index }
+
+// Validate reports a shard that names no part of a suite.
+func (s Shard) Validate() error {
+	if s.Count < 0 || s.Count > 0 && (s.Index < 0 || s.Index >= s.Count) {
+		return fmt.Errorf("%w: a shard is I/N with N at least 1 and I from 0 to N-1, got %d/%d", harness.ErrBadConfig, s.Index, s.Count)
+	}
+	return nil
 }
 
 // Run is one seed of one cell.
@@ -137,12 +163,14 @@ const MatrixFormat = 2
 // docs/results.md and checked by matrix.schema.json.
 type Matrix struct {
 	Format     int      `json:"format"`
+	Group      string   `json:"group,omitempty"`
 	Strategies []string `json:"strategies"`
 	Nemeses    []string `json:"nemeses"`
 	// Contention are the contention levels each strategy and nemesis ran
 	// at (absent: the base configuration's workload only).
 	Contention []string `json:"contention,omitempty"`
 	Seeds      int      `json:"seeds"`
+	FirstSeed  int64    `json:"first_seed"`
 	Hunt       int      `json:"hunt"`
 	// Config is every run's configuration but for nemesis, seed and node,
 	// which each cell and run sets.
@@ -153,6 +181,9 @@ type Matrix struct {
 	Costs    []*Cell `json:"costs,omitempty"`
 	WallS    float64 `json:"wall_s"`
 	Disagree int     `json:"disagreements"`
+	// Shard is set on one shard's partial matrix; a merged or unsharded
+	// matrix has none.
+	Shard *Shard `json:"shard,omitempty"`
 }
 
 // Cell returns the cell for a strategy and nemesis (at the first
@@ -182,6 +213,9 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 	if cfg.Seeds < 1 {
 		return nil, fmt.Errorf("%w: --seeds must be at least 1", harness.ErrBadConfig)
 	}
+	if err := cfg.Shard.Validate(); err != nil {
+		return nil, err
+	}
 	if len(cfg.Nemeses) == 0 {
 		cfg.Nemeses = DefaultNemeses
 	}
@@ -193,16 +227,25 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 		parallel = runtime.NumCPU()
 	}
 	start := time.Now()
-	m := &Matrix{Format: MatrixFormat, Nemeses: cfg.Nemeses, Contention: cfg.Contention, Seeds: cfg.Seeds, Hunt: cfg.Hunt, Config: baseRecord(cfg)}
+	m := &Matrix{Format: MatrixFormat, Group: cfg.Group, FirstSeed: cfg.FirstSeed, Nemeses: cfg.Nemeses, Contention: cfg.Contention, Seeds: cfg.Seeds, Hunt: cfg.Hunt, Config: baseRecord(cfg)}
 	levels := cfg.Contention
 	if len(levels) == 0 {
 		levels = []string{""}
 	}
+	if cfg.Shard.Count > 0 {
+		shard := cfg.Shard
+		m.Shard = &shard
+	}
 	var jobs []job
+	index := 0
 	for _, s := range cfg.Strategies {
 		m.Strategies = append(m.Strategies, s.Name)
 		for _, level := range levels {
 			for _, nem := range cfg.Nemeses {
+				index++
+				if !cfg.Shard.Has(index - 1) {
+					continue
+				}
 				cell := &Cell{Strategy: s.Name, Nemesis: nem, Contention: level, Expected: expectation(s, nem), Runs: make([]Run, cfg.Seeds)}
 				m.Cells = append(m.Cells, cell)
 				for i := range cfg.Seeds {
@@ -228,7 +271,11 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 	}
 
 	if cfg.Costs {
-		for _, s := range cfg.Strategies {
+		// Cost runs are numbered after the cells, for the shards' split.
+		for i, s := range cfg.Strategies {
+			if !cfg.Shard.Has(index + i) {
+				continue
+			}
 			cell := &Cell{Strategy: s.Name, Nemesis: "none", Runs: make([]Run, 1)}
 			m.Costs = append(m.Costs, cell)
 			c := cfg.Base

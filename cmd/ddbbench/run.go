@@ -30,6 +30,7 @@ type runFlags struct {
 	contention, consistencyModels, fencing                          string
 	nodeCount, keyCount, perKeyLimit, accounts, keysPerTxn          int
 	maxTxnLength, maxWritesPerKey, lockCount, perLockLimit          int
+	clientsPerKey, processLimit                                     int
 	timeLimit, rate, latencyMS, nemesisInterval, opTimeout          float64
 	zipf, readShare, holdMS, ttlMS                                  float64
 	recovery, loss, dup                                             float64
@@ -79,8 +80,10 @@ func (f *runFlags) register(cmd *cobra.Command, style commandStyle) {
 	fs.BoolVar(&f.logStderr, "log-stderr", false, "copy node processes' stderr to the terminal (it always goes to node-logs/)")
 	fs.Int64Var(&f.seed, "seed", 0, "seed for every random choice; the same seed gives the same history in the simulator (default: random, and printed)")
 	fs.StringVar(&f.store, "store", "store", "directory that keeps every run's results")
-	fs.IntVar(&f.keyCount, "key-count", 0, fmt.Sprintf("keys in use at once (default: the workload's: %d for register, as in Jepsen's register test; %d for txn-list-append and txn-rw-register, as in Elle's generators)", d.Register.Keys, d.Txn.Keys))
+	fs.IntVar(&f.clientsPerKey, "clients-per-key", d.Register.ClientsPerKey, "register workload: clients sharing a key at once, as Jepsen's independent keys; more clients mean more keys in flight (0: all on the same keys)")
+	fs.IntVar(&f.keyCount, "key-count", 0, fmt.Sprintf("keys in use at once (default: the workload's: %d per group of --clients-per-key clients for register, as in Jepsen's register test; %d for txn-list-append and txn-rw-register, as in Elle's generators)", d.Register.Keys, d.Txn.Keys))
 	fs.IntVar(&f.perKeyLimit, "per-key-limit", d.Register.PerKeyLimit, "register workload: operations on a key before it is retired for a fresh one (0: never)")
+	fs.IntVar(&f.processLimit, "process-limit", d.Register.ProcessLimit, "register workload: retire a key once this many processes worked on it; a client continues as a new process after each timeout, so this bounds the crashed operations per key (0: never)")
 	fs.StringVar(&f.mix, "mix", "1:1:1", "register workload: read:write:cas weights")
 	fs.StringVar(&f.keyDist, "key-dist", "uniform", "register and lock workloads: key (lock) choice, uniform or zipf")
 	fs.IntVar(&f.lockCount, "lock-count", d.Lock.Locks, "lock workload: lock names in use at once")
@@ -171,7 +174,7 @@ func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (harness.Config,
 		}
 		c.Availability = &harness.AvailabilityRequirement{Fraction: frac, Total: total}
 	}
-	c.Register.PerKeyLimit = f.perKeyLimit
+	c.Register.PerKeyLimit, c.Register.ClientsPerKey, c.Register.ProcessLimit = f.perKeyLimit, f.clientsPerKey, f.processLimit
 	if cmd.Flags().Changed("key-count") {
 		c.Register.Keys, c.Txn.Keys = f.keyCount, f.keyCount
 	}
@@ -348,15 +351,17 @@ func runAndReport(ctx context.Context, cfg harness.Config, store string, quiet b
 	}
 	cfg.WorkDir = dir
 	bar := newProgressLine(stderr, quiet)
+	cfg.CheckProgress = bar.check
 	out, runErr := harness.Run(ctx, cfg, bar.update)
-	bar.done()
 	if out == nil {
+		bar.done()
 		if runErr == nil {
 			runErr = errors.New("run produced no outcome")
 		}
 		return runErr
 	}
 	run := checkUnlessInterrupted(out, interrupts, stderr)
+	bar.done()
 	run.Results.StartedAt = startedAt.UTC().Format(time.RFC3339)
 	if err := reports.Write(dir, run); err != nil {
 		return &exitError{code: exitInternal, err: fmt.Errorf("writing results to %s: %w", dir, err)}

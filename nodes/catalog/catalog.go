@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ddbbench/ddbbench/nodes"
+	"github.com/ddbbench/ddbbench/nodes/broadcast/gossip"
 	"github.com/ddbbench/ddbbench/nodes/commit"
 	"github.com/ddbbench/ddbbench/nodes/deadlock"
 	"github.com/ddbbench/ddbbench/nodes/locking/central"
@@ -54,6 +55,7 @@ var strategies = slices.Concat([]nodes.Strategy{
 	txnsingle.Strategy(),
 	txnlocal.Strategy(),
 	datomic.Strategy(),
+	gossip.Strategy(),
 }, deadlock.Strategies(), commit.Strategies())
 
 // Group is a family of strategies that `ddbbench suite GROUP` compares.
@@ -94,6 +96,8 @@ var groups = []Group{
 		Nemeses: []string{"none", "partition", "kill", "kill-coordinator", "pause", "packet"}, Rate: 50, Costs: true},
 	{Name: "transactions", Summary: "transactional stores checked by Elle: single serial copy, Datomic-style transactor, totally available local copies",
 		Nemeses: []string{"none", "partition", "kill", "pause", "packet", "clock"}},
+	{Name: "broadcast", Summary: "Maelstrom's broadcast: every acknowledged message reaches every node",
+		Nemeses: []string{"none", "partition", "kill", "pause", "packet"}},
 }
 
 // Groups lists the strategy groups, in catalog order.

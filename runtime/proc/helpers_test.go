@@ -118,7 +118,7 @@ func launch(t testing.TB, o options) (*run, error) {
 	if o.extra != nil {
 		s.AddClient("c1", func() nodes.Node { return o.extra })
 	}
-	cfg := Config{Command: o.command, DataDir: t.TempDir(), LogDir: t.TempDir(), InitTimeout: 5 * time.Second}
+	cfg := Config{Command: o.command, DataDir: t.TempDir(), LogDir: t.TempDir(), InitTimeout: time.Minute}
 	if o.edit != nil {
 		o.edit(&cfg)
 	}

@@ -41,6 +41,7 @@ type endpoint struct {
 type pending struct {
 	msg   maelstrom.Msg
 	timer func()
+	id    nodes.TimerID
 	inc   int
 }
 
@@ -58,7 +59,7 @@ func (ep *endpoint) boot() {
 		inc:     ep.incarnation,
 		rng:     ep.sim.Stream("node/" + ep.id + "/" + strconv.Itoa(ep.incarnation)),
 		pending: map[int]*rpcCall{},
-		timers:  map[nodes.TimerID]struct{}{},
+		timers:  map[nodes.TimerID]*event{},
 		// Message ids stay unique across restarts so that a reply to a dead
 		// incarnation's request cannot be mistaken for a new one's.
 		nextMsgID: ep.incarnation<<32 | 1,
@@ -73,7 +74,7 @@ func (ep *endpoint) boot() {
 	ep.node.Init(ep.env)
 }
 
-func (ep *endpoint) crash(loseUnsynced bool) {
+func (ep *endpoint) crash() {
 	if !ep.alive {
 		return
 	}
@@ -85,7 +86,7 @@ func (ep *endpoint) crash(loseUnsynced bool) {
 	}
 	ep.env.dead = true
 	ep.env, ep.node = nil, nil
-	ep.store.crash(loseUnsynced)
+	ep.store.crash()
 	ep.logf("crashed")
 }
 
@@ -117,7 +118,7 @@ func (ep *endpoint) resume() {
 			return
 		}
 		if p.timer != nil {
-			ep.fire(p.inc, p.timer)
+			ep.fire(p.inc, p.id, p.timer)
 		} else {
 			ep.deliver(p.msg)
 		}
@@ -165,14 +166,22 @@ func (ep *endpoint) deliver(msg maelstrom.Msg) {
 	ep.node.Handle(msg)
 }
 
-func (ep *endpoint) fire(inc int, f func()) {
+// fire runs timer id of incarnation inc, unless it was cancelled or its
+// incarnation is gone; a paused node runs it when it resumes.
+func (ep *endpoint) fire(inc int, id nodes.TimerID, f func()) {
 	if !ep.alive || inc != ep.incarnation {
 		return
 	}
-	if ep.paused {
-		ep.backlog = append(ep.backlog, pending{timer: f, inc: inc})
+	timers := ep.env.timers
+	if _, live := timers[id]; !live {
 		return
 	}
+	if ep.paused {
+		timers[id] = nil // out of the queue; still cancellable until it runs
+		ep.backlog = append(ep.backlog, pending{timer: f, id: id, inc: inc})
+		return
+	}
+	delete(timers, id)
 	f()
 }
 
@@ -206,8 +215,10 @@ type env struct {
 	// clients only, records how each request since then ended.
 	firstMsgID int
 	ends       *[]requestEnd
-	timers     map[nodes.TimerID]struct{} // live timers; a cancelled one is absent
-	nextTimer  nodes.TimerID
+	// timers are the live timers: a cancelled one is absent, and one that
+	// fired while its node was paused, and waits for it, maps to nil.
+	timers    map[nodes.TimerID]*event
+	nextTimer nodes.TimerID
 }
 
 func (e *env) ID() string         { return e.ep.id }
@@ -347,14 +358,8 @@ func (e *env) SetTimer(d time.Duration, f func()) nodes.TimerID {
 	id := e.nextTimer
 	s := e.ep.sim
 	ev := s.queue.alloc()
-	ev.kind, ev.dest, ev.inc = evTimer, e.ep.idx, e.inc
-	ev.fn = func() {
-		if _, live := e.timers[id]; live {
-			delete(e.timers, id)
-			f()
-		}
-	}
-	e.timers[id] = struct{}{}
+	ev.kind, ev.dest, ev.inc, ev.timer, ev.fn = evTimer, e.ep.idx, e.inc, id, f
+	e.timers[id] = ev
 	if d < 0 {
 		d = 0
 	}
@@ -362,6 +367,18 @@ func (e *env) SetTimer(d time.Duration, f func()) nodes.TimerID {
 	return id
 }
 
+// CancelTimer forgets the timer and takes its event out of the queue, so
+// that the timers a node resets on every message (an election timeout, an
+// RPC's) do not pile up in it.
 func (e *env) CancelTimer(id nodes.TimerID) {
+	ev, ok := e.timers[id]
+	if !ok {
+		return
+	}
 	delete(e.timers, id)
+	if ev != nil {
+		q := &e.ep.sim.queue
+		q.remove(ev)
+		q.release(ev)
+	}
 }

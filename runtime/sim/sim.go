@@ -123,7 +123,7 @@ func (s *Sim) add(id string, kind network.Kind, factory func() nodes.Node) {
 		panic("sim: duplicate endpoint " + id)
 	}
 	s.index[id] = len(s.endpoints)
-	s.endpoints = append(s.endpoints, &endpoint{sim: s, id: id, idx: len(s.endpoints), kind: kind, factory: factory, store: newStore(&s.stats.ForcedWrites)})
+	s.endpoints = append(s.endpoints, &endpoint{sim: s, id: id, idx: len(s.endpoints), kind: kind, factory: factory, store: newStore(s.cfg.LoseUnsynced, &s.stats.ForcedWrites)})
 }
 
 // Start builds the network and initializes every endpoint at time zero.
@@ -183,7 +183,7 @@ func (s *Sim) RunUntil(t time.Duration) error {
 		return s.runRealTime(int64(t))
 	}
 	until := int64(t)
-	for s.queue.Len() > 0 && s.queue.peek().at <= until {
+	for s.queue.Len() > 0 && s.queue.peekAt() <= until {
 		if s.err != nil {
 			return s.err
 		}
@@ -220,7 +220,7 @@ func (s *Sim) runRealTime(until int64) error {
 		}
 		s.drainInbox()
 		s.now = max(s.now, int64(time.Since(s.wallStart)))
-		if s.queue.Len() > 0 && s.queue.peek().at <= min(s.now, until) {
+		if s.queue.Len() > 0 && s.queue.peekAt() <= min(s.now, until) {
 			e := s.queue.pop()
 			s.stats.Events++
 			s.dispatch(e)
@@ -232,7 +232,7 @@ func (s *Sim) runRealTime(until int64) error {
 		}
 		next := until
 		if s.queue.Len() > 0 {
-			next = min(next, s.queue.peek().at)
+			next = min(next, s.queue.peekAt())
 		}
 		s.realTimeWait(next)
 	}
@@ -263,8 +263,7 @@ func (s *Sim) dispatch(e *event) {
 		e.fn()
 	case evDeliver:
 		ep := s.endpoints[e.dest]
-		src, known := s.index[e.msg.Src]
-		if known && s.net.Cut(src, e.dest) {
+		if s.net.Cut(e.src, e.dest) {
 			// Maelstrom checks partitions on receipt too: a message in flight
 			// when a partition starts is lost.
 			s.stats.Dropped++
@@ -272,7 +271,7 @@ func (s *Sim) dispatch(e *event) {
 		}
 		ep.deliver(e.msg)
 	case evTimer:
-		s.endpoints[e.dest].fire(e.inc, e.fn)
+		s.endpoints[e.dest].fire(e.inc, e.timer, e.fn)
 	}
 }
 
@@ -298,7 +297,7 @@ func (s *Sim) send(src *endpoint, msg maelstrom.Msg) {
 	}
 	for i := range copies {
 		e := s.queue.alloc()
-		e.kind, e.dest, e.msg = evDeliver, dest, msg
+		e.kind, e.src, e.dest, e.msg = evDeliver, src.idx, dest, msg
 		s.schedule(e, s.now+int64(delays[i]))
 	}
 }
@@ -348,7 +347,7 @@ func (s *Sim) Kill(id string) error {
 	if err != nil {
 		return err
 	}
-	ep.crash(s.cfg.LoseUnsynced)
+	ep.crash()
 	return nil
 }
 

@@ -138,9 +138,13 @@ func (n *Server[C]) serveReads() {
 	if n.state != leader {
 		return
 	}
+	if len(n.reads) == 0 {
+		return
+	}
+	confirmed := n.confirmedRound()
 	kept := n.reads[:0]
 	for _, r := range n.reads {
-		if n.lastApplied >= r.index && n.ackedBy(r.round) >= n.quorum {
+		if n.lastApplied >= r.index && r.round <= confirmed {
 			n.sm.Read(r.op).Reply(n.env, r.req)
 		} else {
 			kept = append(kept, r)
@@ -150,16 +154,11 @@ func (n *Server[C]) serveReads() {
 	n.reads = kept
 }
 
-// ackedBy counts the servers, this leader included, that acknowledged an
-// AppendEntries of round or later in this term.
-func (n *Server[C]) ackedBy(round int) int {
-	count := 1
-	for _, p := range n.peers {
-		if n.acked[p] >= round {
-			count++
-		}
-	}
-	return count
+// confirmedRound is the latest round a majority of the servers, this leader
+// included, acknowledged in this term: reads of that round or earlier are
+// confirmed.
+func (n *Server[C]) confirmedRound() int {
+	return n.ackedRounds.value(n.round)
 }
 
 // failReads answers the reads a deposed leader holds. A definite error is

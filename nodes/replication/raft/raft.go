@@ -183,15 +183,19 @@ type Server[C any] struct {
 	// Candidate state.
 	votes map[string]bool
 
-	// Volatile state on leaders, reinitialized after election.
-	nextIndex  map[string]int
-	matchIndex map[string]int
-	termStart  int            // index of this term's no-op
-	round      int            // AppendEntries broadcast rounds, for ReadIndex
-	acked      map[string]int // highest round each follower acknowledged
-	sent       map[string]bool
-	heard      map[string]bool
+	// Volatile state on leaders, reinitialized after election; one slot
+	// per peer, in peers order.
+	nextIndex  []int
+	matchIndex []int
+	termStart  int   // index of this term's no-op
+	round      int   // AppendEntries broadcast rounds, for ReadIndex
+	acked      []int // highest round each follower acknowledged
+	sent       []bool
+	heard      []bool
 	reads      []pendingRead[C]
+	// matched and ackedRounds track what a majority has of matchIndex and
+	// acked.
+	matched, ackedRounds majority
 
 	// localReads is a test-only, unsafe variant: the leader answers reads
 	// from its state machine at once, without ReadIndex. A deposed leader
@@ -335,9 +339,11 @@ func (n *Server[C]) becomeLeader() {
 	n.state, n.leaderID = leader, n.env.ID()
 	n.env.SetRole(leader.String())
 	n.env.CancelTimer(n.electionTimer)
-	n.nextIndex, n.matchIndex = map[string]int{}, map[string]int{}
-	n.acked, n.sent, n.heard = map[string]int{}, map[string]bool{}, map[string]bool{}
-	for _, p := range n.peers {
+	k := len(n.peers)
+	n.nextIndex, n.matchIndex = make([]int, k), make([]int, k)
+	n.acked, n.sent, n.heard = make([]int, k), make([]bool, k), make([]bool, k)
+	n.matched, n.ackedRounds = newMajority(n.quorum), newMajority(n.quorum)
+	for p := range n.peers {
 		n.nextIndex[p] = n.lastIndex() + 1
 	}
 	// §8 / §5.4.2: entries from earlier terms are committed only indirectly,
@@ -358,7 +364,7 @@ func (n *Server[C]) heartbeat(term int) {
 		if n.state != leader || n.currentTerm != term {
 			return
 		}
-		for _, p := range n.peers {
+		for p := range n.peers {
 			if !n.sent[p] {
 				n.sendAppend(p)
 			}
@@ -376,7 +382,7 @@ func (n *Server[C]) checkQuorum(term int) {
 			return
 		}
 		heard := 1
-		for _, p := range n.peers {
+		for p := range n.peers {
 			if n.heard[p] {
 				heard++
 			}
