@@ -24,6 +24,14 @@ test:
 test-race:
 	$(GO) test -race $(PKGS)
 
+# suite-wall runs ddbbench suite with the given arguments in a scratch store
+# and prints its last line: what it ran, in how long.
+define suite-wall
+	@store=$$(mktemp -d) && echo "ddbbench suite $(1)" && \
+		$(GO) run ./cmd/ddbbench suite $(1) -q --store "$$store" | grep ' in [0-9.]*s; '; \
+		rm -rf "$$store"
+endef
+
 # The figures of the README's table, one command each, as the table lists
 # them, and the Elle checker's. Per-message benchmarks run for go test's
 # default second, so that they time many messages; whole runs a few times.
@@ -31,16 +39,18 @@ bench:
 	$(GO) test -run '^$$' -bench 'Messages$$' ./runtime/sim/
 	$(GO) test -run '^$$' -bench 'SixtySecondRun$$' -benchtime 5x ./harness/
 	$(GO) test -run '^$$' -bench 'SixtySecondRunChecked$$' -benchtime 5x ./harness/
-	@store=$$(mktemp -d) && echo "ddbbench suite replication --seeds 2 --time-limit 20" && \
-		$(GO) run ./cmd/ddbbench suite replication --seeds 2 --time-limit 20 -q --store "$$store" | grep ' in [0-9.]*s; '; \
-		rm -rf "$$store"
-	@store=$$(mktemp -d) && echo "ddbbench suite deadlock --seeds 2" && \
-		$(GO) run ./cmd/ddbbench suite deadlock --seeds 2 -q --store "$$store" | grep ' in [0-9.]*s; '; \
-		rm -rf "$$store"
+	$(call suite-wall,replication --seeds 2 --time-limit 20)
+	$(call suite-wall,locking --seeds 2 --time-limit 20)
+	$(call suite-wall,deadlock --seeds 2)
+	$(call suite-wall,commit --seeds 2)
 	$(GO) test -run '^$$' -bench 'Register100kOps100Keys$$' -benchtime 3x ./checkers/linearizable/
 	$(GO) test -run '^$$' -bench 'RelayThroughput$$' ./runtime/proc/
 	$(GO) test -run '^$$' -bench 'EchoRoundTrip$$' ./runtime/proc/
 	$(GO) test -run '^$$' -bench 'StartHundredNodes$$' -benchtime 3x ./runtime/proc/
+	@# Not in the table: the harness's protocol and large-cluster runs, and a
+	@# thousand simulated nodes.
+	$(GO) test -run '^$$' -bench '^Benchmark(Protocols|LargeClusterChecked)' -benchmem -benchtime 3x ./harness/
+	$(GO) test -run '^$$' -bench ThousandNodes -benchtime 1x -timeout 30m ./harness/
 	@# The Elle-style checker on 10k/100k/1M transactions, on one core: its
 	@# cpu-s/op is the figure to compare on a shared machine.
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -cpu 1 ./checkers/elle/

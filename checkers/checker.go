@@ -6,6 +6,7 @@ package checkers
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/ddbbench/ddbbench/history"
 )
@@ -101,4 +102,16 @@ type Result struct {
 type Checker interface {
 	Name() string
 	Check(h history.History) Result
+}
+
+// Progress is how far a long check has got, for a progress display.
+type Progress struct {
+	Checker     string
+	Done, Total int    // units checked so far, of all
+	Unit        string // what a unit is ("keys")
+	Elapsed     time.Duration
+	// Slow names the unit that has been checked longest and is still
+	// running ("key 57, 412 ops"), and for how long; empty when none runs.
+	Slow    string
+	SlowFor time.Duration
 }

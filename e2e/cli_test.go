@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,6 +73,11 @@ type cliResult struct {
 // cli runs ddbbench with args in this package's directory.
 func cli(t *testing.T, args ...string) cliResult {
 	t.Helper()
+	if len(args) > 0 && args[0] == "test" && !slices.Contains(args, "--init-timeout") {
+		// A loaded machine can take more than the default 10 s to start
+		// an interpreter; only TestCLIInitTimeout is about that budget.
+		args = append(args[:1:1], append([]string{"--init-timeout", "2m"}, args[1:]...)...)
+	}
 	r := runCmd(t, exec.Command(ddbbench(t), args...))
 	t.Logf("ddbbench %s\n-> exit %d in %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.code, r.took.Round(time.Millisecond), r.stdout, r.stderr)
 	return r
@@ -271,6 +277,40 @@ func TestCLITimeoutSignalsTwiceAndTheRunIsStillChecked(t *testing.T) {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("summary does not say %q", want)
 		}
+	}
+}
+
+// A suite sharded 4 ways through the CLI, each shard in its own store as
+// on separate machines, merges into the unsharded suite's matrix and exit
+// code, written to the store with latest.
+func TestCLISuiteShardsMerge(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"suite", "replication", "--node", "single,pb-async,lww", "--nemesis", "none,kill", "--seeds", "2", "--hunt", "2",
+		"--time-limit", "5", "--node-count", "3", "-q"}
+	whole := cli(t, append(args, "--store", filepath.Join(dir, "whole"))...)
+	var stores []string
+	for i := range 4 {
+		store := filepath.Join(dir, fmt.Sprintf("shard%d", i))
+		cli(t, append(args, "--shard", fmt.Sprintf("%d/4", i), "--store", store)...)
+		stores = append(stores, store)
+	}
+	merged := cli(t, append([]string{"suite", "merge", "--store", filepath.Join(dir, "merged")}, stores...)...)
+	if merged.code != whole.code {
+		t.Fatalf("merge exits %d, the unsharded suite %d", merged.code, whole.code)
+	}
+	read := func(store string) string {
+		b, err := os.ReadFile(filepath.Join(store, "latest", "matrix.md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		return strings.Join(lines[:len(lines)-1], "\n") // the last line has the wall time
+	}
+	if a, b := read(filepath.Join(dir, "merged")), read(filepath.Join(dir, "whole")); a != b {
+		t.Fatalf("merged matrix:\n%s\nunsharded:\n%s", a, b)
+	}
+	if r := cli(t, "suite", "merge", stores[0], stores[1], stores[2]); r.code != 254 || !strings.Contains(r.stderr, "3/4") {
+		t.Fatalf("merging 3 of 4 shards must name the missing one and exit 254, got %d: %s", r.code, r.stderr)
 	}
 }
 

@@ -57,8 +57,8 @@ func config(t *testing.T, workload, name string, nodes int, limit time.Duration,
 	c.NemesisInterval = time.Second
 	c.Recovery = 2 * time.Second
 	c.OpTimeout = 5 * time.Second
-	// Python starts slowly on a busy machine: init may take its time here;
-	// CLI tests check the init timeout itself.
+	// Generous: a loaded machine can take seconds to start an interpreter,
+	// and no test here is about a node that never answers init.
 	c.InitTimeout = 2 * time.Minute
 	c.Seed = 1
 	return c
@@ -281,7 +281,9 @@ func TestGCounter(t *testing.T) {
 	cfg.Nemesis = []string{"partition"}
 	r := run(t, cfg)
 	wantValid(t, r)
-	wantOps(t, r, 60)
+	// 600 arrive; how many a Python node answers in 6 s depends on how
+	// loaded the machine is (under a load of 25 on 2 cores, 247).
+	wantOps(t, r, 100)
 	wantPartitions(t, r)
 	ev := evidence[struct {
 		AckedSum   int64 `json:"acknowledged_sum"`

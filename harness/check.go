@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/ddbbench/ddbbench/checkers"
+	"github.com/ddbbench/ddbbench/checkers/agreement"
+	"github.com/ddbbench/ddbbench/checkers/commitstats"
 	"github.com/ddbbench/ddbbench/checkers/latency"
 	"github.com/ddbbench/ddbbench/checkers/liveness"
 	"github.com/ddbbench/ddbbench/checkers/set"
@@ -48,6 +50,10 @@ func assemble(out *Outcome, check bool) *reports.Run {
 		r.Error = out.Err.Error()
 	}
 	partial := out.Interrupted || out.Err != nil
+	r.Rate.Requested = cfg.Rate
+	if out.MainPhase > 0 {
+		r.Rate.Achieved = float64(out.Started) / out.MainPhase.Seconds()
+	}
 
 	r.Stats = stats.Compute(out.History, out.Faults)
 	r.Availability = r.Stats.Total.Availability
@@ -59,6 +65,7 @@ func assemble(out *Outcome, check bool) *reports.Run {
 	r.Messages = reports.Messages{
 		Total: m.Total(), ServerToServer: m.ServerServer, ClientServer: m.ClientServer,
 		ServerService: m.ServerService, Dropped: m.Dropped, Operations: ops,
+		ServerByType: m.ServerByType, ForcedWrites: m.ForcedWrites,
 	}
 	if ops > 0 {
 		r.Messages.PerOp = float64(m.Total()) / float64(ops)
@@ -66,15 +73,30 @@ func assemble(out *Outcome, check bool) *reports.Run {
 	}
 
 	verdicts := []checkers.Validity{}
-	checks := workloadSpecs[cfg.Workload].checkers(&cfg)
+	spec := workloadSpecs[cfg.Workload]
+	checks := spec.checkers(&cfg)
+	if spec.outcomeCheckers != nil {
+		checks = append(checks, spec.outcomeCheckers(out)...)
+	}
 	// Transactional workloads, and any run whose nodes reported waiting
 	// for locks, are checked for liveness and measured as transactions.
-	if spec := workloadSpecs[cfg.Workload]; spec.aborts != nil || len(out.Waits) > 0 {
+	if spec.aborts != nil || len(out.Waits) > 0 {
 		checks = append(checks, liveness.New(liveness.Options{
 			Waits: out.Waits, Reported: out.WaitsReported, Faults: out.Faults, End: int64(out.Duration), Bound: LivenessBound,
 		}))
 		r.Transactions = txnstats.Compute(out.History, txnstats.Options{
 			Aborts: spec.aborts, Faults: out.Faults, Waits: out.Waits, Messages: m.Total(), Main: cfg.TimeLimit,
+		})
+	}
+	// Runs whose nodes reported their commits are checked for agreement
+	// and measured for blocking and cost.
+	if len(out.Commits) > 0 {
+		// First: where nodes decided both ways, it names the attempt and
+		// the two sides, the most direct evidence there is.
+		checks = append([]checkers.Checker{agreement.New(out.Commits)}, checks...)
+		r.Commit = commitstats.Compute(out.Commits, commitstats.Options{
+			Faults: out.Faults, End: int64(out.Duration), Latency: cfg.Latency,
+			ProtocolMessages: protocolMessages(m.ServerByType, cfg.Strategy.ProtocolMessages), ForcedWrites: m.ForcedWrites,
 		})
 	}
 	// Maelstrom's stats rule: some operation type that never succeeded
@@ -111,7 +133,20 @@ func assemble(out *Outcome, check bool) *reports.Run {
 		verdicts = append(verdicts, checkers.Unknown)
 	}
 	r.Valid = checkers.Merge(verdicts...)
+	if spec.headline != nil && check {
+		spec.headline(r)
+	}
 	return run
+}
+
+// protocolMessages counts the messages of the given types and their
+// replies.
+func protocolMessages(byType map[string]int64, types []string) int64 {
+	var n int64
+	for _, t := range types {
+		n += byType[t] + byType[t+"_ok"]
+	}
+	return n
 }
 
 // protocolWarnings records the simulator's protocol warnings.

@@ -12,11 +12,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ddbbench/ddbbench/checkers"
 	"github.com/ddbbench/ddbbench/nemesis"
 	"github.com/ddbbench/ddbbench/nodes"
 	"github.com/ddbbench/ddbbench/reports"
 	"github.com/ddbbench/ddbbench/runtime/network"
 	"github.com/ddbbench/ddbbench/workloads/bank"
+	"github.com/ddbbench/ddbbench/workloads/lock"
 	"github.com/ddbbench/ddbbench/workloads/register"
 	"github.com/ddbbench/ddbbench/workloads/txns"
 )
@@ -49,6 +51,9 @@ type Config struct {
 	OpTimeout    time.Duration // a client's patience per operation
 	Recovery     time.Duration // quiet time after healing, before final reads
 	CheckTimeout time.Duration // linearizability check budget; past it the verdict is unknown
+	// CheckProgress, when set, hears from a check that runs long (from
+	// another goroutine): keys done and the key being checked longest.
+	CheckProgress func(checkers.Progress) `json:"-"`
 
 	Register register.Config
 	// Bank shapes the bank workload; Contention names the level it came
@@ -62,6 +67,11 @@ type Config struct {
 	// Txn shapes txn-list-append and txn-rw-register (its Kind comes from
 	// Workload).
 	Txn txns.Config
+	// Lock shapes the lock workload. Its Fencing is what the run used:
+	// the user's choice (FencingChoice on or off) or, by default, whether
+	// the strategy hands out fencing tokens; its Patience is OpTimeout.
+	Lock          lock.Config
+	FencingChoice string // "", "auto", "on" or "off"
 
 	// Bin, when set, is the command (path and arguments) of a node binary
 	// speaking Maelstrom's protocol: the run uses real processes in real
@@ -99,6 +109,7 @@ func Defaults() Config {
 		Recovery:        10 * time.Second,
 		CheckTimeout:    5 * time.Minute,
 		Register:        register.DefaultConfig(),
+		Lock:            lock.DefaultConfig(),
 		Bank:            bank.DefaultConfig(),
 		Txn:             txns.DefaultConfig(),
 	}
@@ -136,6 +147,9 @@ func (c *Config) Validate() error {
 		for _, k := range c.Nemesis {
 			if strings.HasPrefix(k, "clock") {
 				return badf("the clock nemesis skews simulated clocks; it cannot change a real process's clock (use a reference node in the simulator)")
+			}
+			if nemesis.NeedsPhases(k) {
+				return badf("the %s nemesis strikes when a node reports a protocol phase, which only reference nodes in the simulator do", k)
 			}
 		}
 	}
@@ -195,6 +209,15 @@ func (c *Config) Validate() error {
 	if err := c.Register.Validate(); err != nil {
 		return badf("%v", err)
 	}
+	switch c.FencingChoice {
+	case "", "auto":
+		c.Lock.Fencing = c.Strategy.Fencing
+	case "on", "off":
+		c.Lock.Fencing = c.FencingChoice == "on"
+	default:
+		return badf("--fencing must be auto, on or off, got %q", c.FencingChoice)
+	}
+	c.Lock.Patience = c.OpTimeout
 	if c.Concurrency == 0 {
 		c.Concurrency = 2 * c.NodeCount
 	}
@@ -245,7 +268,7 @@ func (c *Config) Record() reports.RunConfig {
 	switch c.Workload {
 	case "register", "lin-kv":
 		g := c.Register
-		r.Register = &reports.RegisterConfig{Keys: g.Keys, PerKeyLimit: g.PerKeyLimit,
+		r.Register = &reports.RegisterConfig{Keys: g.Keys, PerKeyLimit: g.PerKeyLimit, ClientsPerKey: g.ClientsPerKey, ProcessLimit: g.ProcessLimit,
 			Mix: reports.RegisterMix{Read: g.Reads, Write: g.Writes, CAS: g.CASes}, Zipf: g.Zipf, FinalReads: g.FinalReads}
 		if c.Workload == "lin-kv" {
 			r.Register.FinalReads = false // lin-kv never runs them
@@ -261,6 +284,10 @@ func (c *Config) Record() reports.RunConfig {
 		k := c.Bank
 		r.Bank = &reports.BankConfig{Accounts: k.Accounts, Balance: k.Balance, MaxTransfer: k.MaxTransfer, KeysPerTxn: k.KeysPerTxn,
 			ReadShare: k.ReadShare, Zipf: k.Zipf, NegativeOK: k.NegativeOK, Contention: c.Contention}
+	case "lock":
+		l := c.Lock
+		r.Lock = &reports.LockConfig{Locks: l.Locks, PerLockLimit: l.PerLockLimit, Zipf: l.Zipf, HoldMS: ms(l.Hold), TTLMS: ms(l.TTL),
+			Fencing: l.Fencing, PatienceS: l.Patience.Seconds()}
 	case txns.ListAppend, txns.RWRegister:
 		t := c.Txn
 		r.Txn = &reports.TxnConfig{Keys: t.Keys, MinTxnLength: t.MinTxnLength, MaxTxnLength: t.MaxTxnLength,

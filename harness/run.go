@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -31,16 +32,20 @@ type Progress struct {
 
 // Outcome is what a run recorded, before checking.
 type Outcome struct {
-	Config      Config
-	History     history.History
-	Faults      []history.Fault
-	Messages    sim.Stats
-	Logs        map[string][]byte
-	LogsCut     []proc.LogCut // node process logs cut to their limit
-	Unstarted   int           // arrivals the clients never got to
-	Duration    time.Duration // run time covered (virtual in the simulator)
-	Wall        time.Duration // wall-clock time the run took
-	Interrupted bool          // stopped early by the caller
+	Config    Config
+	History   history.History
+	Faults    []history.Fault
+	Messages  sim.Stats
+	Logs      map[string][]byte
+	LogsCut   []proc.LogCut // node process logs cut to their limit
+	Unstarted int           // arrivals the clients never got to
+	// Arrivals and Started count the main phase's scheduled arrivals and
+	// the operations clients invoked for them, over MainPhase.
+	Arrivals, Started int
+	MainPhase         time.Duration
+	Duration          time.Duration // run time covered (virtual in the simulator)
+	Wall              time.Duration // wall-clock time the run took
+	Interrupted       bool          // stopped early by the caller
 	// Err is why the run ended early on its own (a node misbehaved), as
 	// Run also returns it; nil for a run that completed.
 	Err error
@@ -51,6 +56,9 @@ type Outcome struct {
 	// runtime carries them (the simulator does, processes cannot).
 	Waits         []history.Wait
 	WaitsReported bool
+	// Commits are the nodes' commit-state reports (reference nodes in the
+	// simulator only).
+	Commits []history.CommitEvent
 }
 
 // progressStep is how much virtual time passes between progress reports and
@@ -144,6 +152,12 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 		s.AddService(name, factory)
 	}
 	spec := workloadSpecs[cfg.Workload]
+	if spec.services != nil {
+		extra := spec.services(&cfg)
+		for _, id := range slices.Sorted(maps.Keys(extra)) {
+			s.AddService(id, extra[id])
+		}
+	}
 	workload := spec.build(&cfg)
 	driver := workloads.NewDriver(workload, workloads.DriverConfig{
 		Rate: cfg.Rate, OpTimeout: cfg.OpTimeout, Nodes: ids,
@@ -156,11 +170,18 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
 	}
 	nem.LeaderRoles = cfg.Strategy.TargetRoles
+	if spec.holderRole != "" {
+		for _, c := range driver.Clients() {
+			nem.Clients = append(nem.Clients, c.ID())
+		}
+		nem.HolderRole = spec.holderRole
+	}
 
 	stopWatch := watchInterrupt(ctx, s)
 	defer stopWatch()
 
 	out := &Outcome{Config: cfg}
+	origin := s.Now()
 	// finish gathers what was recorded, whether the run completed or not.
 	finish := func(runErr error) (*Outcome, error) {
 		nem.HealAll()
@@ -175,9 +196,12 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 		out.Faults = nem.Faults()
 		out.Messages = s.Stats()
 		out.Waits, out.WaitsReported = s.Waits(), len(cfg.Bin) == 0
+		out.Commits = s.Commits()
 		out.Warnings = s.Warnings()
 		out.Logs = s.Logs()
 		out.Unstarted = driver.Unstarted
+		out.Arrivals, out.Started = driver.Arrivals, driver.Started
+		out.MainPhase = min(max(s.Now()-origin, 0), cfg.TimeLimit)
 		out.Duration = s.Now()
 		out.Wall = time.Since(wallStart)
 		if runErr == nil {
@@ -197,7 +221,7 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 	}
 	// The clock starts when the cluster is up: with processes, starting them
 	// takes real time that must not count against the first operations.
-	origin := s.Now()
+	origin = s.Now()
 	driver.Start(s)
 	nem.Start(s, origin+cfg.TimeLimit)
 

@@ -20,6 +20,19 @@ const (
 	KeyAlreadyExists       = 21
 	PreconditionFailed     = 22
 	TxnConflict            = 30
+
+	// The lock workload's codes (see docs/locking.md). All three are
+	// definite: the request changed nothing.
+	//
+	// LockHeld refuses an acquire: another client holds the lock (or, for a
+	// voting service, the votes split and nobody got a majority).
+	LockHeld = 1000
+	// NotLockHolder refuses a release: the client does not hold the lock
+	// with this token (its lease ran out, or it never held it).
+	NotLockHolder = 1001
+	// StaleToken is the fenced resource refusing an access whose fencing
+	// token is lower than one it has already seen.
+	StaleToken = 1002
 )
 
 type errorInfo struct {
@@ -39,6 +52,9 @@ var errorTable = map[int]errorInfo{
 	KeyAlreadyExists:       {"key-already-exists", true},
 	PreconditionFailed:     {"precondition-failed", true},
 	TxnConflict:            {"txn-conflict", true},
+	LockHeld:               {"lock-held", true},
+	NotLockHolder:          {"not-lock-holder", true},
+	StaleToken:             {"stale-token", true},
 }
 
 // IsDefinite reports whether an error with this code means the operation did
@@ -94,6 +110,9 @@ var codeText = map[int]string{
 	KeyAlreadyExists:       "KeyAlreadyExists",
 	PreconditionFailed:     "PreconditionFailed",
 	TxnConflict:            "TxnConflict",
+	LockHeld:               "LockHeld",
+	NotLockHolder:          "NotLockHolder",
+	StaleToken:             "StaleToken",
 }
 
 // MarshalJSON encodes e as a complete error body, so that a handler can pass

@@ -114,7 +114,8 @@ func TestErrorCodesAndDefiniteness(t *testing.T) {
 		{TemporarilyUnavailable, "temporarily-unavailable", true}, {MalformedRequest, "malformed-request", true},
 		{Crash, "crash", false}, {Abort, "abort", true}, {KeyDoesNotExist, "key-does-not-exist", true},
 		{KeyAlreadyExists, "key-already-exists", true}, {PreconditionFailed, "precondition-failed", true},
-		{TxnConflict, "txn-conflict", true}, {1000, "error-1000", false},
+		{TxnConflict, "txn-conflict", true}, {LockHeld, "lock-held", true}, {NotLockHolder, "not-lock-holder", true},
+		{StaleToken, "stale-token", true}, {1999, "error-1999", false},
 	} {
 		if ErrorName(tc.code) != tc.name || IsDefinite(tc.code) != tc.definite {
 			t.Errorf("code %d: got %s definite=%v, want %s definite=%v", tc.code, ErrorName(tc.code), IsDefinite(tc.code), tc.name, tc.definite)

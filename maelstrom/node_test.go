@@ -146,8 +146,8 @@ func TestRPCErrorJSON(t *testing.T) {
 	if got := ErrorCodeText(PreconditionFailed); got != "PreconditionFailed" {
 		t.Errorf("ErrorCodeText(22) = %q", got)
 	}
-	if got := ErrorCodeText(1000); got != "ErrorCode<1000>" {
-		t.Errorf("ErrorCodeText(1000) = %q", got)
+	if got := ErrorCodeText(1999); got != "ErrorCode<1999>" {
+		t.Errorf("ErrorCodeText(1999) = %q", got)
 	}
 }
 

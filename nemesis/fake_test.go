@@ -15,6 +15,7 @@ import (
 type fakeTarget struct {
 	t       *testing.T
 	nodes   []string
+	clients []string // client endpoints, which only client-aware faults touch
 	now     time.Duration
 	seq     int
 	events  []fakeEvent
@@ -56,7 +57,9 @@ func (f *fakeTarget) record(format string, args ...any) {
 	f.calls = append(f.calls, fmt.Sprintf("%v ", f.now)+fmt.Sprintf(format, args...))
 }
 
-func (f *fakeTarget) known(node string) bool { return slices.Contains(f.nodes, node) }
+func (f *fakeTarget) known(node string) bool {
+	return slices.Contains(f.nodes, node) || slices.Contains(f.clients, node)
+}
 
 func (f *fakeTarget) Nodes() []string    { return f.nodes }
 func (f *fakeTarget) Now() time.Duration { return f.now }
@@ -185,7 +188,7 @@ func (f *fakeTarget) Role(node string) string {
 
 // healthy reports what, if anything, is still faulted.
 func (f *fakeTarget) healthy() error {
-	for _, node := range f.nodes {
+	for _, node := range append(slices.Clone(f.nodes), f.clients...) {
 		if f.dead[node] {
 			return fmt.Errorf("%s still dead", node)
 		}

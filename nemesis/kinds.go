@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ddbbench/ddbbench/history"
 	"github.com/ddbbench/ddbbench/runtime/network"
 )
 
@@ -25,9 +26,23 @@ type kindSpec struct {
 	// plan chooses what the next fault does, drawing from n.rng; it returns
 	// nil and the reason when there is nothing to do.
 	plan func(n *Nemesis, nodes []string) (*fault, string)
+	// phase, for a kill that aims at a moment, is the protocol phase
+	// (nodes.Env.SetPhase) whose first entrant it kills; plan is unused.
+	phase string
 }
 
 var catalog []*kindSpec
+
+// DecidingPhase is the phase a commit coordinator reports between
+// collecting its votes and deciding: kill-coordinator's moment.
+const DecidingPhase = history.TxnDeciding
+
+// NeedsPhases reports whether a fault kind aims at a phase that only
+// nodes reporting their phases (reference nodes in the simulator) can show.
+func NeedsPhases(kind string) bool {
+	k := lookup(strings.TrimSpace(kind))
+	return k != nil && k.phase != ""
+}
 
 func init() {
 	add := func(name, family, summary string, plan func(*Nemesis, []string) (*fault, string)) {
@@ -41,6 +56,8 @@ func init() {
 	for _, sh := range nodeShapes {
 		add("kill-"+sh.name, "kill", "crash "+sh.summary+", then restart", planNodes(sh))
 	}
+	catalog = append(catalog, &kindSpec{name: "kill-coordinator", family: "kill", phase: DecidingPhase,
+		summary: "crash a commit coordinator at the worst moment, when it has every vote and has not yet logged or sent the decision (the first node to report phase " + DecidingPhase + "), then restart it; reference nodes in the simulator only"})
 	add("pause", "pause", "pause nodes (one, a minority, a majority, all, or the leader) and resume them", planNodes(nodeShapes...))
 	for _, sh := range nodeShapes {
 		add("pause-"+sh.name, "pause", "pause "+sh.summary+", then resume", planNodes(sh))

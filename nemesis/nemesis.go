@@ -54,6 +54,15 @@ type Target interface {
 	Role(node string) string
 }
 
+// PhaseWatcher is what a Target offers when its nodes report the protocol
+// step they are in (nodes.Env.SetPhase): the simulator does, real
+// processes cannot. Faults that aim at a moment need it.
+type PhaseWatcher interface {
+	// WatchPhase calls f, once, with the first node that enters phase,
+	// at that instant; cancel stops the watch if it has not fired.
+	WatchPhase(phase string, f func(node string)) (cancel func())
+}
+
 // DefaultLeaderRoles are the roles that leader-targeted faults aim at.
 var DefaultLeaderRoles = []string{"leader", "primary"}
 
@@ -67,6 +76,15 @@ type Nemesis struct {
 	// LeaderRoles are the roles *-leader faults target (DefaultLeaderRoles
 	// when nil).
 	LeaderRoles []string
+	// Clients, when set, are client endpoints that process faults reach
+	// too, for workloads whose clients hold something a fault can take from
+	// them: a lock holder is a process, and Kleppmann's case against leases
+	// is a holder that pauses, or whose clock jumps. Each pause fault then
+	// also pauses a client reporting HolderRole (waiting, a millisecond at
+	// a time, for one to appear), and each clock fault also skews the
+	// clocks of some clients. Nil leaves clients alone.
+	Clients    []string
+	HolderRole string
 
 	kinds    []*kindSpec
 	interval time.Duration
@@ -82,6 +100,7 @@ type Nemesis struct {
 	nerrs   int
 	killed  map[string]int // node -> active kill faults holding it down
 	paused  map[string]int // node -> active pause faults holding it paused
+	watches []func()       // cancels the armed phase watches
 }
 
 // fault is one started fault, until it is stopped.
@@ -204,7 +223,16 @@ func (n *Nemesis) cycle(spec *kindSpec, until time.Duration) {
 	if n.halted || n.t.Now() >= until {
 		return
 	}
-	f := n.begin(spec)
+	if spec.phase != "" {
+		n.arm(spec, until)
+		return
+	}
+	n.hold1(n.begin(spec), spec, until)
+}
+
+// hold1 stops f (which may be nil: nothing started) an interval from now,
+// and schedules the next cycle an interval after that.
+func (n *Nemesis) hold1(f *fault, spec *kindSpec, until time.Duration) {
 	n.t.After(n.interval, func() {
 		n.mu.Lock()
 		defer n.mu.Unlock()
@@ -217,12 +245,51 @@ func (n *Nemesis) cycle(spec *kindSpec, until time.Duration) {
 	})
 }
 
+// arm starts a fault that waits for its moment: the first node to enter
+// spec.phase within an interval is its target, struck at that instant
+// (inside the node's step, so that the node does nothing more). The fault
+// then lasts an interval. When no node enters the phase in time, the
+// cycle is skipped.
+func (n *Nemesis) arm(spec *kindSpec, until time.Duration) {
+	w, ok := n.t.(PhaseWatcher)
+	if !ok {
+		n.logf("skip %s: the runtime does not report its nodes' phases", spec.name)
+		n.hold1(nil, spec, until)
+		return
+	}
+	fired := false
+	cancel := w.WatchPhase(spec.phase, func(node string) {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		if n.halted {
+			return
+		}
+		fired = true
+		n.hold1(n.start(spec, &fault{nodes: []string{node}}, "entering phase "+spec.phase), spec, until)
+	})
+	n.watches = append(n.watches, cancel)
+	n.t.After(n.interval, func() {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		if fired || n.halted {
+			return
+		}
+		cancel()
+		n.logf("skip %s: no node entered phase %q within %v", spec.name, spec.phase, n.interval)
+		n.t.After(n.interval, func() { n.cycle(spec, until) })
+	})
+}
+
 // HealAll stops every active fault, heals the network and ends the
 // schedule: no fault starts after it.
 func (n *Nemesis) HealAll() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.halted = true
+	for _, cancel := range n.watches {
+		cancel()
+	}
+	n.watches = nil
 	if n.t == nil {
 		return
 	}
@@ -294,6 +361,11 @@ func (n *Nemesis) begin(spec *kindSpec) *fault {
 		n.logf("skip %s: %s", spec.name, detail)
 		return nil
 	}
+	return n.start(spec, f, detail)
+}
+
+// start applies a planned fault; see begin.
+func (n *Nemesis) start(spec *kindSpec, f *fault, detail string) *fault {
 	f.kind = spec
 	n.active = append(n.active, f)
 	ok := true
@@ -316,6 +388,9 @@ func (n *Nemesis) begin(spec *kindSpec) *fault {
 	case "packet":
 		n.applyPacket()
 	case "clock":
+		if len(n.Clients) > 0 {
+			detail += n.skewClients(f)
+		}
 		for _, node := range f.clockNodes() {
 			n.applyClock(node)
 		}
@@ -332,7 +407,52 @@ func (n *Nemesis) begin(spec *kindSpec) *fault {
 	f.window = len(n.windows)
 	n.windows = append(n.windows, history.Fault{Kind: spec.family, Detail: detail, Start: int64(n.t.Now())})
 	n.logf("start %s %s", spec.family, detail)
+	if spec.family == "pause" && len(n.Clients) > 0 {
+		n.pauseHolder(f)
+	}
 	return f
+}
+
+// pauseHolder adds a client that holds something (reports HolderRole) to
+// pause fault f, or, when none does yet, tries again a millisecond later
+// until one does or f stops.
+func (n *Nemesis) pauseHolder(f *fault) {
+	if f.stopped {
+		return
+	}
+	var holders []string
+	for _, c := range n.Clients {
+		if n.t.Role(c) == n.HolderRole {
+			holders = append(holders, c)
+		}
+	}
+	if len(holders) == 0 {
+		n.t.After(time.Millisecond, func() {
+			n.mu.Lock()
+			defer n.mu.Unlock()
+			n.pauseHolder(f)
+		})
+		return
+	}
+	held := n.hold([]string{pick(n.rng, holders)}, n.paused, n.t.Pause)
+	f.nodes = append(f.nodes, held...)
+	for _, c := range held {
+		n.windows[f.window].Detail += " + holder " + c
+		n.logf("pause holder %s", c)
+	}
+}
+
+// skewClients adds to clock fault f an offset for each of a random
+// non-empty subset of the clients.
+func (n *Nemesis) skewClients(f *fault) string {
+	chosen := inOrder(n.Clients, shuffled(n.rng, n.Clients)[:1+n.rng.IntN(len(n.Clients))])
+	var parts []string
+	for _, c := range chosen {
+		d := skew(n.rng)
+		f.offsets = append(f.offsets, nodeOffset{node: c, d: d})
+		parts = append(parts, c+signed(d))
+	}
+	return " + clients " + strings.Join(parts, " ")
 }
 
 // flip toggles a strobe and schedules the next flip, until f stops.

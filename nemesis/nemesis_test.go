@@ -722,3 +722,73 @@ func TestSilentKindsAreTheOnesThatNeverFire(t *testing.T) {
 		}
 	}
 }
+
+// With clients, a pause fault also pauses a lock holder, waiting for one to
+// appear, and a clock fault also skews clients' clocks; without, clients
+// are never touched.
+func TestClientFaults(t *testing.T) {
+	clients := []string{"c0", "c1", "c2"}
+	t.Run("pause waits for a holder", func(t *testing.T) {
+		n := mustNew(t, []string{"pause-one"}, time.Second, 1)
+		n.Clients, n.HolderRole = clients, "holder"
+		ft := newFake(t, 3)
+		ft.clients = clients
+		n.Start(ft, 10*time.Second)
+		ft.run(secs(1.1))
+		if len(ft.paused) != 1 {
+			t.Fatalf("paused %v, want one server and no client yet", ft.paused)
+		}
+		ft.roles["c1"] = "holder"
+		ft.run(secs(1.1) + 2*time.Millisecond)
+		if !ft.paused["c1"] || len(ft.paused) != 2 {
+			t.Fatalf("paused %v, want the holder c1 too", ft.paused)
+		}
+		if d := n.Faults()[0].Detail; !strings.Contains(d, "holder c1") {
+			t.Fatalf("detail %q does not name the holder", d)
+		}
+		ft.run(secs(2.5))
+		if ft.paused["c1"] {
+			t.Fatal("the holder stays paused after the fault stopped")
+		}
+		ft.run(20 * time.Second)
+		if err := ft.healthy(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("clock skews clients", func(t *testing.T) {
+		n := mustNew(t, []string{"clock-bump"}, time.Second, 1)
+		n.Clients = clients
+		ft := newFake(t, 3)
+		ft.clients = clients
+		n.Start(ft, 10*time.Second)
+		ft.run(secs(1.5))
+		skewed := 0
+		for _, c := range clients {
+			if ft.offsets[c] != 0 {
+				skewed++
+			}
+		}
+		if skewed == 0 || !strings.Contains(n.Faults()[0].Detail, "clients") {
+			t.Fatalf("no client skewed: offsets %v, detail %q", ft.offsets, n.Faults()[0].Detail)
+		}
+		ft.run(20 * time.Second)
+		if err := ft.healthy(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("without clients they are left alone", func(t *testing.T) {
+		n := mustNew(t, []string{"pause", "clock"}, time.Second, 1)
+		ft := newFake(t, 3)
+		ft.clients = clients
+		ft.roles["c0"] = "holder"
+		n.Start(ft, 10*time.Second)
+		for at := secs(0.5); at < 10*time.Second; at += 100 * time.Millisecond {
+			ft.run(at)
+			for _, c := range clients {
+				if ft.paused[c] || ft.offsets[c] != 0 {
+					t.Fatalf("%v: client %s touched", at, c)
+				}
+			}
+		}
+	})
+}

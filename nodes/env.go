@@ -72,6 +72,22 @@ type Env interface {
 	// reports to name a deadlock's cycle. Like SetRole, it must not change
 	// behaviour: a node reports what it does, never asks.
 	WaitsFor(txn string, holders []string)
+
+	// SetPhase reports the protocol step the node has just entered, for
+	// faults that aim at a moment rather than at a node: a commit
+	// coordinator reports "deciding" once it holds every vote and before
+	// it logs or sends the decision, and "" once it has. The nemesis's
+	// kill-coordinator crashes the node at that instant. Like SetRole, it
+	// must not change behaviour.
+	SetPhase(phase string)
+
+	// CommitState reports what this node knows of a transaction attempt's
+	// atomic commit, for the harness's agreement, blocking and cost
+	// measures: the states are history.CommitEvent's (a coordinator's
+	// "committing", "commit" and "abort", whose cause says why; a
+	// participant's "prepared", "blocked", "committed" and "aborted").
+	// Like SetRole, it must not change behaviour.
+	CommitState(txn, state, cause string)
 }
 
 // TimerID names a timer for CancelTimer.

@@ -61,6 +61,16 @@ type Strategy struct {
 	// unless told otherwise; "" means "register". Lock services serve
 	// "lock", transactional stores a txn workload.
 	Workload string
+	// Fencing says a lock service's tokens are fencing tokens, growing
+	// with every grant of a lock: the lock workload's protected resource
+	// then refuses accesses with stale tokens, as Kleppmann's fenced
+	// storage does.
+	Fencing bool
+	// ProtocolMessages are the message types of the strategy's own
+	// protocol (replies count under "<type>_ok"), for counting its
+	// messages apart from the rest: a commit protocol's, not its
+	// locking's.
+	ProtocolMessages []string
 }
 
 // DefaultWorkload is the workload of a strategy that names none.

@@ -32,16 +32,21 @@ type RunConfig struct {
 	KafkaStrictCommits bool            `json:"kafka_strict_commits,omitempty"` // kafka
 	Txn                *TxnConfig      `json:"txn,omitempty"`                  // txn-list-append, txn-rw-register
 	Bank               *BankConfig     `json:"bank,omitempty"`                 // bank
+	Lock               *LockConfig     `json:"lock,omitempty"`                 // lock
 	Availability       *Availability   `json:"availability,omitempty"`         // set when availability is checked
 }
 
 // RegisterConfig is the register workload's shape of load.
 type RegisterConfig struct {
-	Keys        int         `json:"keys"`          // keys in use at once
-	PerKeyLimit int         `json:"per_key_limit"` // operations on a key before it is retired (0: never)
-	Mix         RegisterMix `json:"mix"`
-	Zipf        bool        `json:"zipf"` // keys chosen with a Zipf distribution rather than uniformly
-	FinalReads  bool        `json:"final_reads"`
+	Keys        int `json:"keys"`          // keys in use at once
+	PerKeyLimit int `json:"per_key_limit"` // operations on a key before it is retired (0: never)
+	// ClientsPerKey is how many clients share a key (0: all); ProcessLimit
+	// retires a key once that many processes worked on it (0: never).
+	ClientsPerKey int         `json:"clients_per_key"`
+	ProcessLimit  int         `json:"process_limit"`
+	Mix           RegisterMix `json:"mix"`
+	Zipf          bool        `json:"zipf"` // keys chosen with a Zipf distribution rather than uniformly
+	FinalReads    bool        `json:"final_reads"`
 }
 
 // RegisterMix is the weights of the register's operations.
@@ -81,4 +86,16 @@ type BankConfig struct {
 	// Contention is the named level the shape came from (low, high), if
 	// any.
 	Contention string `json:"contention,omitempty"`
+}
+
+// LockConfig is the lock workload's shape of load (docs/locking.md).
+type LockConfig struct {
+	Locks        int     `json:"locks"`          // lock names in use at once
+	PerLockLimit int     `json:"per_lock_limit"` // acquisitions of a name before it is retired (0: never)
+	Zipf         bool    `json:"zipf"`           // names chosen with a Zipf distribution rather than uniformly
+	HoldMS       float64 `json:"hold_ms"`        // a holder's work between reading and writing the resource
+	TTLMS        float64 `json:"ttl_ms"`         // the lease the clients ask for (0: none)
+	// Fencing says the protected resource refused stale fencing tokens.
+	Fencing   bool    `json:"fencing"`
+	PatienceS float64 `json:"patience_s"` // how long a refused client keeps asking
 }

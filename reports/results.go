@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ddbbench/ddbbench/checkers"
+	"github.com/ddbbench/ddbbench/checkers/commitstats"
 	"github.com/ddbbench/ddbbench/checkers/latency"
 	"github.com/ddbbench/ddbbench/checkers/stats"
 	"github.com/ddbbench/ddbbench/checkers/txnstats"
@@ -54,6 +55,7 @@ type Results struct {
 	Availability             *float64 `json:"availability"`
 	AvailabilityDuringFaults *float64 `json:"availability_during_faults"`
 
+	Rate    Rate           `json:"rate"`
 	Latency latency.Report `json:"latency"`
 	// StableLatency is, for the set workloads (broadcast, g-set), how long
 	// an element took to be in every read: the figure Gossip Glomers' 3d
@@ -68,7 +70,11 @@ type Results struct {
 	// locks: throughput, aborts by cause, restarts, commit latency,
 	// messages per commit.
 	Transactions *txnstats.Stats `json:"transactions,omitempty"`
-	Faults       []Fault         `json:"faults"`
+	// Commit are the commit figures of a run whose nodes reported their
+	// commits: blocking per fault phase, protocol latency in message
+	// delays, messages and forced log writes per commit, aborts by cause.
+	Commit *commitstats.Stats `json:"commit,omitempty"`
+	Faults []Fault            `json:"faults"`
 
 	Config RunConfig `json:"config"`
 
@@ -105,6 +111,22 @@ func FaultsOf(fs []history.Fault) []Fault {
 	return out
 }
 
+// Rate is the open-loop load asked for and what the clients started, in
+// operations per second of the main phase.
+type Rate struct {
+	Requested float64 `json:"requested_ops_per_s"`
+	Achieved  float64 `json:"achieved_ops_per_s"`
+}
+
+// RateShortfall is how far below the requested rate a run may start
+// operations before its summary warns that its figures describe a lighter
+// load than asked for.
+const RateShortfall = 0.05
+
+// Short reports whether the achieved rate fell short of the request by more
+// than RateShortfall.
+func (r Rate) Short() bool { return r.Requested > 0 && r.Achieved < (1-RateShortfall)*r.Requested }
+
 // Messages is what the network carried.
 type Messages struct {
 	Total          int64   `json:"total"`
@@ -115,6 +137,10 @@ type Messages struct {
 	PerOp          float64 `json:"per_op"`        // all messages per client operation
 	ServerPerOp    float64 `json:"server_per_op"` // server-to-server (and service) messages per operation
 	Operations     int     `json:"operations"`    // the denominator: client operations invoked
+	// ServerByType counts server-to-server messages by type; ForcedWrites
+	// the syncs that made something durable (the simulator counts both).
+	ServerByType map[string]int64 `json:"server_by_type,omitempty"`
+	ForcedWrites int64            `json:"forced_writes,omitempty"`
 }
 
 // StableLatency summarizes the set checker's stable latencies: for each

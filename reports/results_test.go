@@ -102,6 +102,28 @@ func TestWriteRecordsEverything(t *testing.T) {
 	}
 }
 
+func TestSummaryWarnsWhenTheRateFellShort(t *testing.T) {
+	for _, tc := range []struct {
+		requested, achieved float64
+		warn                bool
+	}{
+		{1000, 1000, false},
+		{1000, 951, false},
+		{1000, 949, true},
+		{1000, 570, true},
+		{0, 0, false}, // no load asked for: nothing to fall short of
+	} {
+		r := &Results{Runtime: "proc", Rate: Rate{Requested: tc.requested, Achieved: tc.achieved}}
+		s := Summary(r, "")
+		if got := strings.Contains(s, "WARNING"); got != tc.warn || r.Rate.Short() != tc.warn {
+			t.Errorf("%v of %v requested: warned %v, want %v:\n%s", tc.achieved, tc.requested, got, tc.warn, s)
+		}
+		if tc.requested > 0 && !strings.Contains(s, "achieved of") {
+			t.Errorf("the summary must report the achieved rate:\n%s", s)
+		}
+	}
+}
+
 // sampleResults is a complete Results, as a run without faults fills it.
 func sampleResults() Results {
 	one := 1.0

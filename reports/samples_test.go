@@ -120,6 +120,28 @@ func samples(t *testing.T) map[string]*reports.Results {
 		t.Fatal(err)
 	}
 	check("bank-2pl.json", o)
+
+	// A lock run: a lease service whose paused holder is caught, with the
+	// lock figures as its headline.
+	l := harness.Defaults()
+	l.Strategy, _ = catalog.Lookup("lease")
+	l.NodeCount, l.TimeLimit, l.Rate, l.Seed, l.Latency, l.Recovery = 3, 4*time.Second, 20, 1, 5*time.Millisecond, time.Second
+	l.Nemesis, l.NemesisInterval = []string{"pause"}, time.Second
+	if o, err = harness.Simulate(context.Background(), l, nil); err != nil {
+		t.Fatal(err)
+	}
+	check("lock-lease-pause.json", o)
+
+	// Two-phase commit with its coordinator killed at the worst moment:
+	// atomicity, agreement, and the commit figures with blocking.
+	x := harness.Defaults()
+	x.Strategy, _ = catalog.Lookup("2pc")
+	x.NodeCount, x.TimeLimit, x.Rate, x.Seed, x.Latency, x.Recovery = 3, 4*time.Second, 30, 5, 5*time.Millisecond, 2*time.Second
+	x.Nemesis, x.NemesisInterval = []string{"kill-coordinator"}, time.Second
+	if o, err = harness.Simulate(context.Background(), x, nil); err != nil {
+		t.Fatal(err)
+	}
+	check("txn-2pc.json", o)
 	return out
 }
 

@@ -32,6 +32,16 @@ func Summary(r *Results, dir string) string {
 		fmt.Fprintf(&b, ", %d never started (clients saturated)", r.Unstarted)
 	}
 	b.WriteString("\n")
+	if r.Rate.Requested > 0 {
+		fmt.Fprintf(&b, "  rate          %.1f ops/s achieved of %.1f requested (%.1f%%)\n", r.Rate.Achieved, r.Rate.Requested, 100*r.Rate.Achieved/r.Rate.Requested)
+		if r.Rate.Short() {
+			who := "the cluster could not keep up (every client was busy)"
+			if r.Runtime == "proc" {
+				who = "this machine or the nodes could not keep up (too slow for the rate, or every client was busy)"
+			}
+			fmt.Fprintf(&b, "  WARNING       the clients started fewer operations than asked for, by more than %.0f%%: %s; the figures describe a lighter load (raise --concurrency, or lower --rate)\n", 100*RateShortfall, who)
+		}
+	}
 	if r.Availability != nil {
 		fmt.Fprintf(&b, "  availability  %.4f", *r.Availability)
 	} else {
@@ -53,6 +63,12 @@ func Summary(r *Results, dir string) string {
 	if t := r.Transactions; t != nil {
 		fmt.Fprintf(&b, "  transactions  %d committed (%.1f/s), %d given up, %d refused, %d indefinite; abort rate %.3f%s; %.2f restarts and %.1f messages per commit\n",
 			t.Committed, t.CommittedPerS, t.GaveUp, t.Refused, t.Indefinite, t.AbortRate, abortCauses(t.Aborts), t.RestartsPerCommit, t.MessagesPerCommit)
+	}
+	if c := r.Commit; c != nil {
+		fmt.Fprintf(&b, "  commit        %d committed, %d aborted%s; decided in %.1f ms p50 (%.1f delays), applied in %.1f ms (%.1f delays); %.1f protocol messages and %.1f forced writes per commit\n",
+			c.Committed, c.Aborted, abortCauses(c.Aborts), c.DecideMs, c.DecideDelays, c.LearnMs, c.LearnDelays, c.MessagesPerCommit, c.ForcedWritesPerCommit)
+		fmt.Fprintf(&b, "  blocking      in doubt %.1fs, blocked %.1fs (before/during/after faults %.1f/%.1f/%.1f s; longest %.1fs) over %d attempts; at the end %d in doubt, %d blocked\n",
+			c.InDoubt.Total(), c.Blocked.Total(), c.Blocked.Before, c.Blocked.During, c.Blocked.After, c.BlockedMaxS, c.BlockedTxns, c.InDoubtAtEnd, c.BlockedAtEnd)
 	}
 	fmt.Fprintf(&b, "  messages      %.2f per op (%.2f between servers), %d in all\n", r.Messages.PerOp, r.Messages.ServerPerOp, r.Messages.Total)
 	if s := r.StableLatency; s != nil {

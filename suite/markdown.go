@@ -130,6 +130,12 @@ func WriteFiles(dir string, m *Matrix, strategies []nodes.Strategy) error {
 			data []byte
 		}{"comparison.md", []byte(cmp)})
 	}
+	if cm := m.CommitMarkdown(); cm != "" {
+		files = append(files, struct {
+			name string
+			data []byte
+		}{"commit.md", []byte(cm)})
+	}
 	for _, f := range files {
 		if err := os.WriteFile(filepath.Join(dir, f.name), f.data, 0o644); err != nil {
 			return err
@@ -170,4 +176,47 @@ func causes(m map[string]int) string {
 		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// CommitMarkdown compares atomic commitment protocols, for suites whose
+// nodes reported their commits: how long participants were blocked under
+// each nemesis (in doubt with nobody reachable who knew the outcome), and,
+// from the cost runs, what a commit costs in message delays, messages and
+// forced log writes. Empty when no cell has commit figures.
+func (m *Matrix) CommitMarkdown() string {
+	var b strings.Builder
+	for _, c := range m.Cells {
+		if c.Commit == nil {
+			continue
+		}
+		if b.Len() == 0 {
+			b.WriteString("| strategy | nemesis | blocked s (during / after faults) | longest s | blocked at end | in doubt s | availability during faults | verdict |\n")
+			b.WriteString("|---|---|---|---|---|---|---|---|\n")
+		}
+		f := c.Commit
+		avail := "-"
+		if c.Nemesis != "none" {
+			avail = fmt.Sprintf("%.3f", f.AvailabilityDuringFaults)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.1f (%.1f / %.1f) | %.1f | %d | %.1f | %s | %s |\n",
+			c.Strategy, c.Nemesis, f.BlockedS, f.BlockedDuringS, f.BlockedAfterS, f.BlockedMaxS, f.BlockedAtEnd, f.InDoubtS, avail, verdictText(c))
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	if len(m.Costs) > 0 {
+		b.WriteString("\nCosts, without faults, with constant latency (one run each, first seed):\n\n")
+		b.WriteString("| strategy | writers per commit | decision (delays) | applied everywhere (delays) | protocol messages per commit | forced writes per commit | abort rate | aborts by cause | commit p50 ms |\n")
+		b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+		for _, c := range m.Costs {
+			f := c.Commit
+			if f == nil {
+				fmt.Fprintf(&b, "| %s | - | - | - | - | - | - | - | - |\n", c.Strategy)
+				continue
+			}
+			fmt.Fprintf(&b, "| %s | %.2f | %.1f | %.1f | %.1f | %.1f | %.3f | %s | %.1f |\n",
+				c.Strategy, f.WritersPerCommit, f.DecideDelays, f.LearnDelays, f.MessagesPerCommit, f.ForcedWritesPerCommit, f.AbortRate, causes(f.Aborts), c.P50)
+		}
+	}
+	return b.String()
 }

@@ -39,6 +39,36 @@ type Config struct {
 	// Contention are bank contention levels (bank.Levels) to run every
 	// cell at; nil runs the base configuration's workload as it is.
 	Contention []string
+	// Costs adds, for each strategy, one fault-free run with constant
+	// latency, whose protocol latency in message delays is exact: the
+	// cost table of a commit suite.
+	Costs bool
+	// Group names the suite, for the record and for merging shards.
+	Group string
+	// Shard, when its Count is set, runs only this shard's cells (see
+	// Shard.Has); Merge joins the shards' matrices.
+	Shard Shard
+}
+
+// Shard is one of Count parts of a suite, numbered from 0 (as Kubernetes'
+// JOB_COMPLETION_INDEX is). A shard runs whole cells, each with all its
+// seeds and its hunt, so that a cell's verdict never depends on another
+// machine: cell i of the suite's order (strategies, then nemeses) belongs
+// to shard i mod Count, the same split on every machine.
+type Shard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+}
+
+// Has reports whether the shard runs the suite's cell number cell.
+func (s Shard) Has(cell int) bool { return s.Count == 0 || cell%s.Count == s.Index }
+
+// Validate reports a shard that names no part of a suite.
+func (s Shard) Validate() error {
+	if s.Count < 0 || s.Count > 0 && (s.Index < 0 || s.Index >= s.Count) {
+		return fmt.Errorf("%w: a shard is I/N with N at least 1 and I from 0 to N-1, got %d/%d", harness.ErrBadConfig, s.Index, s.Count)
+	}
+	return nil
 }
 
 // Run is one seed of one cell.
@@ -53,8 +83,35 @@ type Run struct {
 	MsgsPerOp    float64  `json:"msgs_per_op"`
 	ServerPerOp  float64  `json:"server_msgs_per_op"`
 	// Txn are the transaction figures of a transactional workload.
-	Txn   *TxnFigures `json:"txn,omitempty"`
-	Error string      `json:"error,omitempty"`
+	Txn *TxnFigures `json:"txn,omitempty"`
+	// Commit are the commit figures of a run whose nodes reported their
+	// commits.
+	Commit *CommitFigures `json:"commit,omitempty"`
+	Error  string         `json:"error,omitempty"`
+}
+
+// CommitFigures are a run's atomic commitment figures (a cell's are the
+// means over its seeds, but for Aborts, which are totals, and BlockedAtEnd
+// and BlockedMaxS, which are the largest).
+type CommitFigures struct {
+	// Blocked and InDoubt are participant-seconds over the whole run;
+	// BlockedDuring and BlockedAfter split Blocked by fault phase.
+	BlockedS       float64 `json:"blocked_s"`
+	BlockedDuringS float64 `json:"blocked_during_s"`
+	BlockedAfterS  float64 `json:"blocked_after_s"`
+	BlockedMaxS    float64 `json:"blocked_max_s"`
+	BlockedAtEnd   int     `json:"blocked_at_end"`
+	InDoubtS       float64 `json:"in_doubt_s"`
+	// AvailabilityDuringFaults is ok / invoked over operations invoked
+	// while a fault was active (0 when none was).
+	AvailabilityDuringFaults float64        `json:"availability_during_faults"`
+	WritersPerCommit         float64        `json:"writers_per_commit"`
+	DecideDelays             float64        `json:"decide_p50_delays"`
+	LearnDelays              float64        `json:"learn_p50_delays"`
+	MessagesPerCommit        float64        `json:"protocol_messages_per_commit"`
+	ForcedWritesPerCommit    float64        `json:"forced_writes_per_commit"`
+	AbortRate                float64        `json:"abort_rate"`
+	Aborts                   map[string]int `json:"aborts"`
 }
 
 // TxnFigures are a run's transaction statistics, the ones a comparison of
@@ -86,12 +143,13 @@ type Cell struct {
 	FirstFailure *Run              `json:"first_failure,omitempty"`
 	// Means over the seeds (availability over those that have one; null
 	// when none has).
-	Availability *float64    `json:"availability"`
-	P50          float64     `json:"p50_ms"`
-	P99          float64     `json:"p99_ms"`
-	MsgsPerOp    float64     `json:"msgs_per_op"`
-	ServerPerOp  float64     `json:"server_msgs_per_op"`
-	Txn          *TxnFigures `json:"txn,omitempty"`
+	Availability *float64       `json:"availability"`
+	P50          float64        `json:"p50_ms"`
+	P99          float64        `json:"p99_ms"`
+	MsgsPerOp    float64        `json:"msgs_per_op"`
+	ServerPerOp  float64        `json:"server_msgs_per_op"`
+	Txn          *TxnFigures    `json:"txn,omitempty"`
+	Commit       *CommitFigures `json:"commit,omitempty"`
 	// Agrees is false when the observation contradicts the expectation.
 	Agrees bool   `json:"agrees"`
 	Note   string `json:"note,omitempty"`
@@ -105,19 +163,27 @@ const MatrixFormat = 2
 // docs/results.md and checked by matrix.schema.json.
 type Matrix struct {
 	Format     int      `json:"format"`
+	Group      string   `json:"group,omitempty"`
 	Strategies []string `json:"strategies"`
 	Nemeses    []string `json:"nemeses"`
 	// Contention are the contention levels each strategy and nemesis ran
 	// at (absent: the base configuration's workload only).
 	Contention []string `json:"contention,omitempty"`
 	Seeds      int      `json:"seeds"`
+	FirstSeed  int64    `json:"first_seed"`
 	Hunt       int      `json:"hunt"`
 	// Config is every run's configuration but for nemesis, seed and node,
 	// which each cell and run sets.
-	Config   reports.RunConfig `json:"config"`
-	Cells    []*Cell           `json:"cells"`
-	WallS    float64           `json:"wall_s"`
-	Disagree int               `json:"disagreements"`
+	Config reports.RunConfig `json:"config"`
+	Cells  []*Cell           `json:"cells"`
+	// Costs are the cost runs (Config.Costs): one fault-free run per
+	// strategy with constant latency, nemesis "none".
+	Costs    []*Cell `json:"costs,omitempty"`
+	WallS    float64 `json:"wall_s"`
+	Disagree int     `json:"disagreements"`
+	// Shard is set on one shard's partial matrix; a merged or unsharded
+	// matrix has none.
+	Shard *Shard `json:"shard,omitempty"`
 }
 
 // Cell returns the cell for a strategy and nemesis (at the first
@@ -154,6 +220,9 @@ func (cfg *Config) Validate() error {
 		return fmt.Errorf("%w: --parallel must not be negative, got %d", harness.ErrBadConfig, cfg.Parallel)
 	case len(cfg.Strategies) == 0:
 		return fmt.Errorf("%w: no strategies to run", harness.ErrBadConfig)
+	}
+	if err := cfg.Shard.Validate(); err != nil {
+		return err
 	}
 	if len(cfg.Nemeses) == 0 {
 		cfg.Nemeses = DefaultNemeses
@@ -231,13 +300,22 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 		parallel = runtime.NumCPU()
 	}
 	start := time.Now()
-	m := &Matrix{Format: MatrixFormat, Nemeses: cfg.Nemeses, Contention: cfg.Contention, Seeds: cfg.Seeds, Hunt: cfg.Hunt, Config: baseRecord(cfg)}
+	m := &Matrix{Format: MatrixFormat, Group: cfg.Group, FirstSeed: cfg.FirstSeed, Nemeses: cfg.Nemeses, Contention: cfg.Contention, Seeds: cfg.Seeds, Hunt: cfg.Hunt, Config: baseRecord(cfg)}
 	levels := cfg.levels()
+	if cfg.Shard.Count > 0 {
+		shard := cfg.Shard
+		m.Shard = &shard
+	}
 	var jobs []job
+	index := 0
 	for _, s := range cfg.Strategies {
 		m.Strategies = append(m.Strategies, s.Name)
 		for _, level := range levels {
 			for _, nem := range cfg.Nemeses {
+				index++
+				if !cfg.Shard.Has(index - 1) {
+					continue
+				}
 				cell := &Cell{Strategy: s.Name, Nemesis: nem, Contention: level, Expected: expectation(s, nem), Runs: make([]Run, cfg.Seeds)}
 				m.Cells = append(m.Cells, cell)
 				for i := range cfg.Seeds {
@@ -252,6 +330,22 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 		}
 	}
 
+	if cfg.Costs {
+		// Cost runs are numbered after the cells, for the shards' split.
+		for i, s := range cfg.Strategies {
+			if !cfg.Shard.Has(index + i) {
+				continue
+			}
+			cell := &Cell{Strategy: s.Name, Nemesis: "none", Runs: make([]Run, 1)}
+			m.Costs = append(m.Costs, cell)
+			c := cfg.Base
+			c.Nemesis, c.LatencyDist, c.Seed, c.Strategy = nil, "constant", cfg.FirstSeed, s
+			if err := c.Validate(); err != nil {
+				return nil, err
+			}
+			jobs = append(jobs, job{cell: cell, cfg: c, s: s})
+		}
+	}
 	total := len(jobs)
 	done := 0
 	var mu sync.Mutex
@@ -292,6 +386,9 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 		if !c.Agrees {
 			m.Disagree++
 		}
+	}
+	for _, c := range m.Costs {
+		summarize(c)
 	}
 	m.WallS = time.Since(start).Seconds()
 	return m, nil
@@ -375,6 +472,16 @@ func runOne(ctx context.Context, cfg harness.Config, s nodes.Strategy) Run {
 			RestartsPerCommit: t.RestartsPerCommit, MessagesPerCommit: t.MessagesPerCommit,
 			CommitP50: t.Commit.P50, CommitP99: t.Commit.P99}
 	}
+	if c := res.Commit; c != nil {
+		r.Commit = &CommitFigures{BlockedS: c.Blocked.Total(), BlockedDuringS: c.Blocked.During, BlockedAfterS: c.Blocked.After,
+			BlockedMaxS: c.BlockedMaxS, BlockedAtEnd: c.BlockedAtEnd, InDoubtS: c.InDoubt.Total(),
+			WritersPerCommit: c.WritersPerCommit, DecideDelays: c.DecideDelays, LearnDelays: c.LearnDelays,
+			MessagesPerCommit: c.MessagesPerCommit, ForcedWritesPerCommit: c.ForcedWritesPerCommit,
+			AbortRate: c.AbortRate, Aborts: c.Aborts}
+		if a := res.AvailabilityDuringFaults; a != nil {
+			r.Commit.AvailabilityDuringFaults = *a
+		}
+	}
 	if err != nil {
 		r.Valid, r.Error = checkers.Unknown, err.Error()
 	}
@@ -419,6 +526,12 @@ func summarize(c *Cell) {
 				t.Aborts[cause] += k // totals over the seeds
 			}
 		}
+		if r.Commit != nil {
+			if c.Commit == nil {
+				c.Commit = &CommitFigures{Aborts: map[string]int{}}
+			}
+			c.Commit.add(r.Commit, n)
+		}
 	}
 	if withAvail > 0 {
 		mean := avail / float64(withAvail)
@@ -444,5 +557,26 @@ func summarize(c *Cell) {
 	default:
 		c.Agrees = false
 		c.Note = fmt.Sprintf("expected unsafe, but no violation was caught in %d seeds", len(c.Runs))
+	}
+}
+
+// add adds a run's figures to a cell's: means over n runs, totals of the
+// aborts, and the worst blocking.
+func (c *CommitFigures) add(r *CommitFigures, n float64) {
+	c.BlockedS += r.BlockedS / n
+	c.BlockedDuringS += r.BlockedDuringS / n
+	c.BlockedAfterS += r.BlockedAfterS / n
+	c.BlockedMaxS = max(c.BlockedMaxS, r.BlockedMaxS)
+	c.BlockedAtEnd = max(c.BlockedAtEnd, r.BlockedAtEnd)
+	c.InDoubtS += r.InDoubtS / n
+	c.AvailabilityDuringFaults += r.AvailabilityDuringFaults / n
+	c.WritersPerCommit += r.WritersPerCommit / n
+	c.DecideDelays += r.DecideDelays / n
+	c.LearnDelays += r.LearnDelays / n
+	c.MessagesPerCommit += r.MessagesPerCommit / n
+	c.ForcedWritesPerCommit += r.ForcedWritesPerCommit / n
+	c.AbortRate += r.AbortRate / n
+	for cause, k := range r.Aborts {
+		c.Aborts[cause] += k
 	}
 }

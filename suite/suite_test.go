@@ -237,3 +237,42 @@ func BenchmarkDeadlockSuite(b *testing.B) {
 		b.ReportMetric(float64(m.Disagree), "disagreements")
 	}
 }
+
+// BenchmarkLockingSuite is issue 10's figure: `ddbbench suite locking
+// --seeds 2 --time-limit 20`, with the command's settings (the group's 50
+// acquisitions a second, 5 ms exponential latency, 2 s client timeout,
+// hunting up to 50 more seeds for unsafe cells not yet caught).
+func BenchmarkLockingSuite(b *testing.B) {
+	group, err := catalog.LookupGroup("locking")
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := harness.Defaults()
+	c.NodeCount, c.TimeLimit, c.Rate, c.NemesisInterval = 5, 20*time.Second, group.Rate, 5*time.Second
+	c.Latency, c.LatencyDist, c.OpTimeout = 5*time.Millisecond, "exponential", 2*time.Second
+	for b.Loop() {
+		m, err := Execute(context.Background(), Config{Strategies: catalog.InGroup("locking"), Nemeses: group.Nemeses, Seeds: 2, Hunt: 50, Base: c}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(len(m.Cells)), "cells")
+		b.ReportMetric(float64(m.Disagree), "disagreements")
+	}
+}
+
+// The expected-verdict table in docs/locking.md is generated from the
+// locking strategies' declarations; it must not drift from the code.
+func TestLockingDocIsCurrent(t *testing.T) {
+	group, err := catalog.LookupGroup("locking")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile("../docs/locking.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ExpectedMarkdown(catalog.InGroup("locking"), group.Nemeses)
+	if !strings.Contains(string(doc), want) {
+		t.Fatalf("docs/locking.md's expected table is out of date; regenerate it from `ddbbench suite locking` (expected.md in its results). It should contain:\n%s", want)
+	}
+}

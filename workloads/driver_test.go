@@ -1,6 +1,7 @@
 package workloads_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -176,7 +177,10 @@ func TestBacklogIsBoundedAndTurnedAwayArrivalsCount(t *testing.T) {
 			t.Fatal(err)
 		}
 		peak = max(peak, d.Backlog())
-		arrivals = d.Backlog() + d.Unstarted + d.Outstanding()
+		arrivals = d.Arrivals
+		if got := d.Backlog() + d.Unstarted + d.Outstanding(); got != arrivals {
+			t.Fatalf("%d arrivals, but %d waiting, turned away or running", arrivals, got)
+		}
 	}
 	if peak != 50 {
 		t.Fatalf("backlog peaked at %d, want the bound, 50", peak)
@@ -188,6 +192,111 @@ func TestBacklogIsBoundedAndTurnedAwayArrivalsCount(t *testing.T) {
 	d.Stop()
 	if d.Backlog() != 0 || d.Unstarted != arrivals-2 {
 		t.Fatalf("after Stop: backlog %d, unstarted %d, want 0 and %d", d.Backlog(), d.Unstarted, arrivals-2)
+	}
+}
+
+// lateScheduler is a virtual clock whose callbacks all fire late, as a busy
+// loop driving real processes fires them: each runs lag after its time.
+type lateScheduler struct {
+	now   time.Duration
+	lag   time.Duration
+	queue []lateEvent
+}
+
+type lateEvent struct {
+	at time.Duration
+	f  func()
+}
+
+func (s *lateScheduler) Now() time.Duration { return s.now }
+func (s *lateScheduler) After(d time.Duration, f func()) {
+	s.queue = append(s.queue, lateEvent{at: s.now + d + s.lag, f: f})
+}
+
+// runUntil fires callbacks in time order up to t.
+func (s *lateScheduler) runUntil(t time.Duration) {
+	for {
+		next := -1
+		for i, e := range s.queue {
+			if e.at <= t && (next < 0 || e.at < s.queue[next].at) {
+				next = i
+			}
+		}
+		if next < 0 {
+			s.now = t
+			return
+		}
+		e := s.queue[next]
+		s.queue = append(s.queue[:next], s.queue[next+1:]...)
+		s.now = max(s.now, e.at)
+		e.f()
+	}
+}
+
+// Arrivals are due on the intended schedule, not after the late moment the
+// previous one fired: a loop that always fires 2 ms late must still offer
+// the same arrivals as a punctual one (the schedule comes from the seed),
+// and about rate x time of them.
+func TestLateSchedulerStillOffersTheFullRate(t *testing.T) {
+	const rate, run = 500, 10 * time.Second
+	arrivals := map[time.Duration]int{}
+	for _, lag := range []time.Duration{0, 2 * time.Millisecond} {
+		sched := &lateScheduler{lag: lag}
+		d := workloads.NewDriver(register.New(register.DefaultConfig()), workloads.DriverConfig{Rate: rate, OpTimeout: time.Second, Nodes: []string{"n0"}},
+			0, rand.New(rand.NewPCG(1, 2)))
+		d.Start(sched)
+		// Run on past the end by the lag, so that the late loop has fired
+		// what was due by then.
+		sched.runUntil(run + lag)
+		d.Stop()
+		arrivals[lag] = d.Arrivals
+		if d.Unstarted != d.Arrivals {
+			t.Errorf("lag %v: with no clients every arrival stays unstarted: %d of %d", lag, d.Unstarted, d.Arrivals)
+		}
+	}
+	if arrivals[2*time.Millisecond] != arrivals[0] {
+		t.Errorf("a loop 2 ms late offered %d arrivals, a punctual one %d", arrivals[2*time.Millisecond], arrivals[0])
+	}
+	if want := rate * run.Seconds(); float64(arrivals[0]) < 0.95*want || float64(arrivals[0]) > 1.05*want {
+		t.Errorf("%d arrivals in %v at %v/s", arrivals[0], run, rate)
+	}
+}
+
+// With more clients than fit on a key, clients in different groups of
+// ClientsPerKey never work on the same key: more clients mean more keys.
+func TestClientGroupsWorkOnTheirOwnKeys(t *testing.T) {
+	cfg := register.DefaultConfig()
+	cfg.ClientsPerKey = 3
+	s := sim.New(sim.Config{Seed: 1})
+	s.AddServer("n0", func() nodes.Node { return &slowNode{delay: 5 * time.Millisecond} })
+	d := workloads.NewDriver(register.New(cfg), workloads.DriverConfig{Rate: 500, OpTimeout: time.Second, Nodes: []string{"n0"}},
+		9, rand.New(rand.NewPCG(1, 2)))
+	for _, c := range d.Clients() {
+		s.AddClient(c.ID(), func() nodes.Node { return c })
+	}
+	s.Start()
+	d.Start(s)
+	if err := s.RunUntil(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	owner := map[string]int{}
+	for _, op := range d.History() {
+		var client int
+		if _, err := fmt.Sscanf(op.Client, "c%d", &client); err != nil {
+			t.Fatal(err)
+		}
+		g := client / cfg.ClientsPerKey
+		if prev, ok := owner[op.Key]; ok && prev != g {
+			t.Fatalf("key %s used by client groups %d and %d", op.Key, prev, g)
+		}
+		owner[op.Key] = g
+	}
+	groups := map[int]bool{}
+	for _, g := range owner {
+		groups[g] = true
+	}
+	if len(groups) != 3 {
+		t.Fatalf("9 clients at 3 per key should form 3 groups, saw %d", len(groups))
 	}
 }
 

@@ -61,6 +61,38 @@ type FinalFollower interface {
 	FollowFinal(op *history.Op) []*history.Op
 }
 
+// Sequencer is implemented by workloads whose operations come in sequences
+// on one client, as a lock's acquire, critical section and release do. An
+// arrival starts a sequence with Generate's operation; whenever one of its
+// operations completes, whatever the outcome, the client asks Next what to
+// do and stays busy with the sequence until Next says it is over.
+type Sequencer interface {
+	Next(op *history.Op, clock ClientClock) Step
+}
+
+// ClientClock is a client's own clock, which the clock nemesis may skew
+// like a server's: its reading when the completed operation was invoked,
+// and now.
+type ClientClock struct {
+	Invoked, Now time.Duration
+}
+
+// Step is what a client does after an operation of a sequence.
+type Step struct {
+	// Op is the next operation, nil when the sequence is over. The
+	// driver sets its Intended time to its invocation unless the workload
+	// set one (a retry keeps its arrival's, so its latency counts from
+	// there).
+	Op *history.Op
+	// After is how long the client works before invoking Op. It waits on
+	// its own timer, so a paused client does not get on with it.
+	After time.Duration
+	// Role is what the client is while it works towards Op ("holder" for
+	// a lock holder at work), reported as a node reports its role, so that
+	// faults can aim at it; cleared when it invokes Op.
+	Role string
+}
+
 // FailureRecorder is implemented by workloads whose error replies carry
 // more than a code and a text, as a transactional store's may list the
 // attempts it aborted. The driver calls RecordFailure with the error reply

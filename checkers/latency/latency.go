@@ -181,3 +181,13 @@ func quantiles(h *hdrhistogram.Histogram) Quantiles {
 		Max:   ms(h.Max()),
 	}
 }
+
+// Of summarizes durations that are not operations' latencies (how long
+// locks were held, say) with the same histograms and quantiles.
+func Of(ds []time.Duration) Quantiles {
+	h := newHistogram()
+	for _, d := range ds {
+		record(h, d)
+	}
+	return quantiles(h)
+}

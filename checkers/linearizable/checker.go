@@ -4,6 +4,7 @@ package linearizable
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -29,9 +30,17 @@ const (
 
 // Options configure the checker.
 type Options struct {
-	// Timeout bounds Porcupine's search; when it runs out the verdict is
-	// unknown. Zero means no limit.
+	// Timeout bounds the whole check; a key still unchecked when it runs
+	// out makes the verdict unknown, and the verdict names it. Zero means
+	// no limit.
 	Timeout time.Duration
+	// Workers is how many keys are checked at once; 0 means one per core.
+	Workers int
+	// Progress, when set, is called every ProgressEvery (default 1 s) while
+	// the check runs, from another goroutine, with the keys done and the key
+	// that has been checked longest.
+	Progress      func(checkers.Progress)
+	ProgressEvery time.Duration
 }
 
 // New returns the linearizability checker for register histories.
@@ -76,7 +85,20 @@ type TimedOut struct {
 	TimeoutS float64 `json:"timeout_s"` // the check's budget
 	Ops      int     `json:"ops"`
 	Keys     int     `json:"keys"`
+	// Unchecked are the keys whose check did not finish in time, the
+	// largest first (at most maxUnchecked of them; UncheckedKeys counts
+	// them all).
+	Unchecked     []UncheckedKey `json:"unchecked"`
+	UncheckedKeys int            `json:"unchecked_keys"`
 }
+
+// UncheckedKey is a key the time budget ran out on.
+type UncheckedKey struct {
+	Key string `json:"key"`
+	Ops int    `json:"ops"`
+}
+
+const maxUnchecked = 5
 
 func (c *checker) Check(h history.History) checkers.Result {
 	result := checkers.Result{Checker: c.Name()}
@@ -89,33 +111,66 @@ func (c *checker) Check(h history.History) checkers.Result {
 	}
 	model := RegisterModel()
 	parts := partitionByKey(ops)
+	nkeys := len(parts)
+	for i := range parts {
+		parts[i] = pruneUnobserved(parts[i])
+	}
+	parts = slices.DeleteFunc(parts, func(p []porcupine.Operation) bool { return len(p) == 0 })
 
-	start := time.Now()
-	verdict, info := porcupine.CheckOperationsVerbose(model, ops, c.opts.Timeout)
-	deadlinePassed := c.opts.Timeout > 0 && time.Since(start) >= c.opts.Timeout
+	keys := &keyChecks{model: model, parts: parts, budget: c.opts.Timeout}
+	if c.opts.Timeout > 0 {
+		keys.deadline = time.Now().Add(c.opts.Timeout)
+	}
+	every := c.opts.ProgressEvery
+	if every <= 0 {
+		every = time.Second
+	}
+	verdicts := keys.run(c.opts.Workers, c.opts.Progress, every)
 
-	switch verdict {
-	case porcupine.Ok:
-		result.Valid = checkers.Valid
-		result.Summary = fmt.Sprintf("linearizable: %d ops on %d keys", len(ops), len(parts))
-		return result
-	case porcupine.Unknown:
+	// The smallest failing key is the evidence; among equal sizes, the
+	// first in key order. A key found illegal decides the verdict even when
+	// others ran out of time.
+	failing, unchecked := -1, []int{}
+	for p, v := range verdicts {
+		switch {
+		case v == porcupine.Illegal && (failing < 0 || len(parts[p]) < len(parts[failing])):
+			failing = p
+		case v == porcupine.Unknown:
+			unchecked = append(unchecked, p)
+		}
+	}
+	switch {
+	case failing >= 0:
+		return c.violation(model, parts[failing])
+	case len(unchecked) > 0:
+		slices.SortStableFunc(unchecked, func(a, b int) int { return cmp.Compare(len(parts[b]), len(parts[a])) })
+		ev := TimedOut{TimeoutS: c.opts.Timeout.Seconds(), Ops: len(ops), Keys: nkeys, UncheckedKeys: len(unchecked)}
+		for _, p := range unchecked[:min(len(unchecked), maxUnchecked)] {
+			ev.Unchecked = append(ev.Unchecked, UncheckedKey{Key: parts[p][0].Input.(Call).Key, Ops: len(parts[p])})
+		}
 		result.Valid = checkers.Unknown
-		result.Summary = fmt.Sprintf("unknown: the linearizability check of %d ops on %d keys timed out after %s",
-			len(ops), len(parts), c.opts.Timeout)
-		result.Evidence = TimedOut{TimeoutS: c.opts.Timeout.Seconds(), Ops: len(ops), Keys: len(parts)}
+		result.Summary = fmt.Sprintf("unknown: the linearizability check of %d ops on %d keys timed out after %s; key %s (%d ops) was not checked in time",
+			len(ops), nkeys, c.opts.Timeout, ev.Unchecked[0].Key, ev.Unchecked[0].Ops)
+		if more := len(unchecked) - 1; more > 0 {
+			result.Summary += fmt.Sprintf(", nor %d more", more)
+		}
+		result.Evidence = ev
 		return result
 	}
+	result.Valid = checkers.Valid
+	result.Summary = fmt.Sprintf("linearizable: %d ops on %d keys", len(ops), nkeys)
+	return result
+}
 
-	p, ok := c.smallestFailing(model, parts, info.PartialLinearizations(), deadlinePassed)
-	if !ok {
-		result.Valid = checkers.Unknown
-		result.Summary = "unknown: Porcupine reported a violation but no key failed"
-		return result
-	}
+// violation describes a key found not linearizable: Porcupine checks it
+// again, alone and verbosely, for its partial linearizations and the
+// visualization (of that key only, which keeps the file small however long
+// the run).
+func (c *checker) violation(model porcupine.Model, part []porcupine.Operation) checkers.Result {
+	result := checkers.Result{Checker: c.Name(), Valid: checkers.Invalid}
+	_, info := porcupine.CheckOperationsVerbose(model, part, 0)
 	// Evidence first: Visualize sorts the partial linearizations in place.
-	v := violation(parts[p], info.PartialLinearizations()[p])
-	result.Valid = checkers.Invalid
+	v := violation(part, info.PartialLinearizations()[0])
 	result.Evidence = v
 	result.Summary = fmt.Sprintf("not linearizable: key %s, %d ops; see %s", v.Key, v.KeyOps, VisualizationFile)
 	var html bytes.Buffer
@@ -127,11 +182,12 @@ func (c *checker) Check(h history.History) checkers.Result {
 	return result
 }
 
-// smallestFailing picks the failing partition with the fewest operations:
-// one with no complete linearization. If the deadline passed during the
-// check, partitions it interrupted look the same, so each candidate is
-// checked again on its own until one fails outright.
-func (c *checker) smallestFailing(model porcupine.Model, parts [][]porcupine.Operation, partials [][][]int, deadlinePassed bool) (int, bool) {
+// SmallestFailing picks the failing partition with the fewest operations:
+// one with no complete linearization among partials (Porcupine's partial
+// linearizations, by partition). If the deadline passed during the check,
+// partitions it interrupted look the same, so each candidate is checked
+// again on its own, within timeout, until one fails outright.
+func SmallestFailing(model porcupine.Model, parts [][]porcupine.Operation, partials [][][]int, timeout time.Duration, deadlinePassed bool) (int, bool) {
 	var failing []int
 	for p, part := range parts {
 		complete := slices.ContainsFunc(partials[p], func(seq []int) bool { return len(seq) == len(part) })
@@ -146,7 +202,7 @@ func (c *checker) smallestFailing(model porcupine.Model, parts [][]porcupine.Ope
 	sort.SliceStable(failing, func(i, j int) bool { return len(parts[failing[i]]) < len(parts[failing[j]]) })
 	if deadlinePassed {
 		for _, p := range failing {
-			if porcupine.CheckOperationsTimeout(model, parts[p], c.opts.Timeout) == porcupine.Illegal {
+			if porcupine.CheckOperationsTimeout(model, parts[p], timeout) == porcupine.Illegal {
 				return p, true
 			}
 		}
@@ -157,7 +213,7 @@ func (c *checker) smallestFailing(model porcupine.Model, parts [][]porcupine.Ope
 // violation describes where Porcupine got stuck on one key: the end of the
 // longest partial linearization and the operations it could not place.
 func violation(part []porcupine.Operation, partials [][]int) Violation {
-	best := longest(partials)
+	best := Longest(partials)
 	state := State{}
 	inBest := make([]bool, len(part))
 	for _, id := range best {
@@ -190,9 +246,9 @@ func violation(part []porcupine.Operation, partials [][]int) Violation {
 	return v
 }
 
-// longest is the longest partial linearization; Porcupine returns them as a
+// Longest is the longest partial linearization; Porcupine returns them as a
 // set in no fixed order, so ties go to the lexicographically first.
-func longest(partials [][]int) []int {
+func Longest(partials [][]int) []int {
 	var best []int
 	for _, seq := range partials {
 		if len(seq) > len(best) || len(seq) == len(best) && slices.Compare(seq, best) < 0 {

@@ -236,3 +236,52 @@ func compareKeys(a, b string) int {
 	}
 	return strings.Compare(a, b)
 }
+
+// pruneUnobserved drops, from one key's operations, the indefinite writes
+// and cas whose value nobody can have seen. Each such operation is
+// concurrent with everything after its invocation, so the search would try
+// it at every point; a run whose key stalls (a crashed node, a slow chain)
+// leaves many of them, and the search grows exponentially in their number.
+//
+// It is sound. A linearization with such an operation at some point stays
+// one without it: while the register held its value, no read returned it,
+// no cas expected it (so none applied on it) and no cas was refused on it
+// (no refused cas can be placed after its invocation), so nothing in that
+// stretch saw it, and an indefinite cas in the stretch that would now match
+// the older value may instead be placed at the end, as never having taken
+// effect. Conversely, an indefinite operation may always be placed last,
+// where nothing sees it. So the key is linearizable with it if and only if
+// without it.
+func pruneUnobserved(part []porcupine.Operation) []porcupine.Operation {
+	seen := map[int]bool{}         // values a read returned or a cas expected
+	lastRefused := int64(-1 << 63) // the latest return of a refused cas
+	for _, op := range part {
+		call, reply := op.Input.(Call), op.Output.(Reply)
+		switch {
+		case call.F == "read" && reply.Status == Done:
+			seen[reply.Value] = true
+		case call.F == "cas":
+			seen[call.From] = true
+			if reply.Status == Mismatch {
+				lastRefused = max(lastRefused, op.Return)
+			}
+		}
+	}
+	kept := part[:0:0]
+	for _, op := range part {
+		call, reply := op.Input.(Call), op.Output.(Reply)
+		if reply.Status == Indefinite && call.F != "read" && !seen[written(call)] && lastRefused < op.Call {
+			continue
+		}
+		kept = append(kept, op)
+	}
+	return kept
+}
+
+// written is the value a write or cas stores.
+func written(c Call) int {
+	if c.F == "cas" {
+		return c.To
+	}
+	return c.Value
+}

@@ -41,7 +41,7 @@ func TestCompletionOffersNames(t *testing.T) {
 		{args: []string{"run", "--contention", ""}, want: []string{"low", "high"}, exactCount: 2},
 		{args: []string{"suite", "replication", "--node", "raft,"}, want: []string{"raft,single", "raft,lww"}, not: []string{"raft,raft", "raft,local"}},
 		{args: []string{"suite", "replication", "--nemesis", "none,p"}, want: []string{"none,partition", "none,pause", "none,packet"}},
-		{args: []string{"node", "ra"}, want: []string{"raft"}, exactCount: 1},
+		{args: []string{"node", "raf"}, want: []string{"raft", "raft-lock"}, exactCount: 2},
 	} {
 		got := completions(t, tc.args...)
 		for _, w := range tc.want {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ddbbench/ddbbench/checkers"
 	"github.com/ddbbench/ddbbench/harness"
 )
 
@@ -42,7 +43,24 @@ func (p *progressLine) update(pr harness.Progress) {
 	if len(pr.Faults) > 0 {
 		faults = "faults: " + strings.Join(pr.Faults, ",")
 	}
-	line := fmt.Sprintf("%-8s %6.1fs / %.0fs  %d ops (%d ok)  %s", pr.Phase, pr.Now.Seconds(), pr.TimeLimit.Seconds(), pr.Completed, pr.OK, faults)
+	p.show(fmt.Sprintf("%-8s %6.1fs / %.0fs  %d ops (%d ok)  %s", pr.Phase, pr.Now.Seconds(), pr.TimeLimit.Seconds(), pr.Completed, pr.OK, faults))
+}
+
+// check shows how a long check is going; it may be called from another
+// goroutine, but never while the run's updates are still coming.
+func (p *progressLine) check(pr checkers.Progress) {
+	if p.off || time.Since(p.last) < p.interval {
+		return
+	}
+	p.last = time.Now()
+	line := fmt.Sprintf("checking %s: %d/%d %s done, %.0fs", pr.Checker, pr.Done, pr.Total, pr.Unit, pr.Elapsed.Seconds())
+	if pr.Slow != "" {
+		line += fmt.Sprintf("; slowest: %s, for %.0fs", pr.Slow, pr.SlowFor.Seconds())
+	}
+	p.show(line)
+}
+
+func (p *progressLine) show(line string) {
 	if p.tty {
 		fmt.Fprintf(p.w, "\r\033[K%s", line)
 		p.shown = true

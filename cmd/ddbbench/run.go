@@ -25,11 +25,12 @@ import (
 type runFlags struct {
 	node, runtime, bin, workload, latencyDist, nemesis, concurrency string
 	mix, keyDist, store, availability, topology, nodeLogLimit       string
-	contention, consistencyModels                                   string
+	contention, consistencyModels, fencing                          string
 	nodeCount, keyCount, perKeyLimit, accounts, keysPerTxn          int
-	maxTxnLength, maxWritesPerKey                                   int
+	maxTxnLength, maxWritesPerKey, lockCount, perLockLimit          int
+	clientsPerKey, processLimit                                     int
 	timeLimit, rate, latencyMS, nemesisInterval, opTimeout          float64
-	zipf, readShare                                                 float64
+	zipf, readShare, holdMS, ttlMS                                  float64
 	recovery, loss, dup                                             float64
 	checkTimeout, initTimeout, interruptWindow                      time.Duration
 	seed                                                            int64
@@ -81,10 +82,17 @@ func (f *runFlags) register(cmd *cobra.Command, style commandStyle) {
 	fs.StringVar(&f.nodeLogLimit, "node-log-limit", "64MiB", "`SIZE` at which a node process's log is cut, keeping its first and last halves (like 64MiB, 500KiB, or none)")
 	fs.Int64Var(&f.seed, "seed", 0, "seed for every random choice; the same seed gives the same history in the simulator (default: random, and printed)")
 	fs.StringVar(&f.store, "store", "store", "directory that keeps every run's results")
-	fs.IntVar(&f.keyCount, "key-count", 0, fmt.Sprintf("keys in use at once (default: the workload's: %d for register, as in Jepsen's register test; %d for txn-list-append and txn-rw-register, as in Elle's generators)", d.Register.Keys, d.Txn.Keys))
+	fs.IntVar(&f.clientsPerKey, "clients-per-key", d.Register.ClientsPerKey, "register workload: clients sharing a key at once, as Jepsen's independent keys; more clients mean more keys in flight (0: all on the same keys)")
+	fs.IntVar(&f.keyCount, "key-count", 0, fmt.Sprintf("keys in use at once (default: the workload's: %d per group of --clients-per-key clients for register, as in Jepsen's register test; %d for txn-list-append and txn-rw-register, as in Elle's generators)", d.Register.Keys, d.Txn.Keys))
 	fs.IntVar(&f.perKeyLimit, "per-key-limit", d.Register.PerKeyLimit, "register workload: operations on a key before it is retired for a fresh one (0: never)")
+	fs.IntVar(&f.processLimit, "process-limit", d.Register.ProcessLimit, "register workload: retire a key once this many processes worked on it; a client continues as a new process after each timeout, so this bounds the crashed operations per key (0: never)")
 	fs.StringVar(&f.mix, "mix", "1:1:1", "register workload: read:write:cas weights")
-	fs.StringVar(&f.keyDist, "key-dist", "uniform", "register workload: key choice, uniform or zipf")
+	fs.StringVar(&f.keyDist, "key-dist", "uniform", "register and lock workloads: key (lock) choice, uniform or zipf")
+	fs.IntVar(&f.lockCount, "lock-count", d.Lock.Locks, "lock workload: lock names in use at once")
+	fs.IntVar(&f.perLockLimit, "per-lock-limit", d.Lock.PerLockLimit, "lock workload: acquisitions of a lock name before it is retired for a fresh one (0: never)")
+	fs.Float64Var(&f.holdMS, "hold", float64(d.Lock.Hold)/float64(time.Millisecond), "lock workload: ms a holder works between reading and writing the protected resource")
+	fs.Float64Var(&f.ttlMS, "ttl", float64(d.Lock.TTL)/float64(time.Millisecond), "lock workload: lease length the clients ask for, in whole ms (0: none)")
+	fs.StringVar(&f.fencing, "fencing", "auto", "lock workload: the protected resource refuses stale tokens: on, off, or auto (on when the strategy hands out fencing tokens)")
 	fs.StringVar(&f.contention, "contention", "", "bank workload: a contention level, low or high (high is the default shape); the flags below adjust it")
 	fs.IntVar(&f.accounts, "accounts", d.Bank.Accounts, "bank workload: number of accounts")
 	fs.IntVar(&f.keysPerTxn, "keys-per-txn", d.Bank.KeysPerTxn, "bank workload: accounts a transfer touches (2: one from, one to)")
@@ -180,7 +188,7 @@ func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (c harness.Confi
 		}
 		c.Availability = &harness.AvailabilityRequirement{Fraction: frac, Total: total}
 	}
-	c.Register.PerKeyLimit = f.perKeyLimit
+	c.Register.PerKeyLimit, c.Register.ClientsPerKey, c.Register.ProcessLimit = f.perKeyLimit, f.clientsPerKey, f.processLimit
 	if cmd.Flags().Changed("key-count") {
 		c.Register.Keys, c.Txn.Keys = f.keyCount, f.keyCount
 	}
@@ -189,10 +197,14 @@ func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (c harness.Confi
 	if c.Register.Reads, c.Register.Writes, c.Register.CASes, err = parseMix(f.mix); err != nil {
 		return c, err
 	}
+	c.Lock.Locks, c.Lock.PerLockLimit = f.lockCount, f.perLockLimit
+	c.Lock.Hold = time.Duration(f.holdMS * float64(time.Millisecond))
+	c.Lock.TTL = time.Duration(f.ttlMS * float64(time.Millisecond))
+	c.FencingChoice = f.fencing
 	switch f.keyDist {
 	case "uniform":
 	case "zipf":
-		c.Register.Zipf = true
+		c.Register.Zipf, c.Lock.Zipf = true, true
 	default:
 		return c, fmt.Errorf("%w: --key-dist must be uniform or zipf, got %q", harness.ErrBadConfig, f.keyDist)
 	}
@@ -375,15 +387,17 @@ func runAndReport(ctx context.Context, cfg harness.Config, f *runFlags, stdout, 
 	}
 	cfg.WorkDir = dir
 	bar := newProgressLine(stderr, f.quiet)
+	cfg.CheckProgress = bar.check
 	out, runErr := harness.Run(ctx, cfg, bar.update)
-	bar.done()
 	if out == nil {
+		bar.done()
 		if runErr == nil {
 			runErr = errors.New("run produced no outcome")
 		}
 		return runErr
 	}
 	run := checkUnlessInterrupted(out, stops.C, stderr)
+	bar.done()
 	run.Results.StartedAt = startedAt.UTC().Format(time.RFC3339)
 	if err := reports.Write(dir, run); err != nil {
 		return &exitError{code: exitInternal, err: fmt.Errorf("writing results to %s: %w", dir, err)}

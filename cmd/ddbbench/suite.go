@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -21,17 +22,17 @@ import (
 
 func newSuiteCmd() *cobra.Command {
 	var (
-		seeds, nodeCount, parallel, hunt               int
-		timeLimit, rate, latencyMS, interval, recovery float64
-		opTimeout                                      float64
-		nemeses, only, store, latencyDist, contention  string
-		firstSeed                                      int64
-		quiet                                          bool
+		seeds, nodeCount, parallel, hunt                     int
+		timeLimit, rate, latencyMS, interval, recovery       float64
+		opTimeout                                            float64
+		nemeses, only, store, latencyDist, contention, shard string
+		firstSeed                                            int64
+		quiet                                                bool
 	)
 	cmd := &cobra.Command{
 		Use:   "suite GROUP",
 		Short: "Run every strategy of a group under every nemesis and compare with the literature",
-		Long: `Run every strategy of GROUP (replication, deadlock, ...) under each nemesis for --seeds seeds,
+		Long: `Run every strategy of GROUP (replication, locking, deadlock, ...) under each nemesis for --seeds seeds,
 in parallel up to the core count, and print a matrix: for each strategy and
 nemesis the verdict (valid in all seeds, or the first seed that failed and
 the anomaly), availability, p50/p99 latency and messages per operation.
@@ -48,8 +49,14 @@ a reference. The suite exits 1 when an observation contradicts an
 expectation: a safe strategy that failed, or an unsafe one that was not
 caught in any seed. The matrix is written as Markdown and JSON to the store.
 
-Example:
-  ddbbench suite replication --seeds 2 --time-limit 20`,
+--shard I/N runs one of N parts of the suite (I from 0 to N-1), the same
+split on every machine, so that N machines share a suite; 'ddbbench suite
+merge DIR...' joins their results into the matrix, report and exit code of
+the whole suite (see docs/scale-out.md).
+
+Examples:
+  ddbbench suite replication --seeds 2 --time-limit 20
+  ddbbench suite replication --seeds 2 --time-limit 20 --shard 0/4 --store shard0`,
 		Args: cobra.ExactArgs(1),
 		RunE: started(func(cmd *cobra.Command, args []string) error {
 			group, err := catalog.LookupGroup(args[0])
@@ -63,6 +70,9 @@ Example:
 			if !cmd.Flags().Changed("nemesis") {
 				nemeses = strings.Join(group.Nemeses, ",")
 			}
+			if !cmd.Flags().Changed("rate") && group.Rate > 0 {
+				rate = group.Rate
+			}
 			if !cmd.Flags().Changed("contention") {
 				contention = strings.Join(group.Contention, ",")
 			}
@@ -73,9 +83,14 @@ Example:
 			base.LatencyDist = latencyDist
 			base.OpTimeout = seconds(opTimeout)
 			nems, levels := splitList(nemeses), splitList(contention)
+			part, err := parseShard(shard)
+			if err != nil {
+				return err
+			}
 			cfg := suite.Config{
 				Strategies: strategies, Nemeses: nems, Seeds: seeds, FirstSeed: firstSeed, Base: base, Parallel: parallel, Hunt: hunt,
-				Contention: levels,
+				Group: group.Name, Shard: part,
+				Contention: levels, Costs: group.Costs,
 			}
 			if err := cfg.Validate(); err != nil {
 				return err
@@ -96,25 +111,14 @@ Example:
 			if err != nil {
 				return err
 			}
-			dir, err := reports.NewRunDir(store, "suite-"+args[0], time.Now())
-			if err != nil {
-				return &exitError{code: exitInternal, err: err}
+			name := "suite-" + group.Name
+			if m.Shard != nil {
+				name += fmt.Sprintf("-shard-%d-of-%d", m.Shard.Index, m.Shard.Count)
 			}
-			if err := suite.WriteFiles(dir, m, strategies); err != nil {
-				return &exitError{code: exitInternal, err: fmt.Errorf("writing the matrix to %s: %w", dir, err)}
-			}
-			reports.PointLatest(store, dir)
-			fmt.Fprint(cmd.OutOrStdout(), m.Markdown())
-			if cmp := m.TxnMarkdown(); cmp != "" {
-				fmt.Fprintf(cmd.OutOrStdout(), "\nWithout faults, per contention level:\n\n%s", cmp)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "results: %s\n", dir)
-			if m.Disagree > 0 {
-				return &exitError{code: exitInvalid, err: fmt.Errorf("%d cells contradict their strategy's expected verdict", m.Disagree)}
-			}
-			return nil
+			return writeMatrix(cmd, store, name, m, strategies)
 		}),
 	}
+	cmd.AddCommand(newSuiteMergeCmd())
 	fs := cmd.Flags()
 	fs.IntVar(&seeds, "seeds", 2, "seeds per strategy and nemesis (1, 2, ...)")
 	fs.IntVar(&hunt, "hunt", 50, "more seeds, at most, for a cell the literature calls unsafe until a violation is caught")
@@ -124,7 +128,7 @@ Example:
 	fs.StringVar(&contention, "contention", "", "comma-separated bank contention `LEVELS`, low and high (default: the group's; deadlock runs both)")
 	fs.IntVar(&nodeCount, "node-count", 5, "server nodes per run")
 	fs.Float64Var(&timeLimit, "time-limit", 30, "virtual seconds of load per run")
-	fs.Float64Var(&rate, "rate", 100, "operations per second")
+	fs.Float64Var(&rate, "rate", 100, "operations per second (default: the group's, 50 for locking and commit, else 100)")
 	fs.Float64Var(&latencyMS, "latency", 5, "mean network latency between nodes, in ms")
 	// Constant latency delivers a message to every replica at the same
 	// instant, which hides the races replication protocols have.
@@ -137,11 +141,94 @@ Example:
 	fs.IntVar(&parallel, "parallel", 0, "runs at once (default: one per core)")
 	fs.StringVar(&store, "store", "store", "directory that keeps results")
 	fs.BoolVarP(&quiet, "quiet", "q", false, "no progress line")
+	fs.StringVar(&shard, "shard", "", "run only part I of N of the suite's cells (I/N, I from 0 to N-1), for 'suite merge'")
 	cmd.ValidArgsFunction = completeNames(groupNames)
 	_ = cmd.RegisterFlagCompletionFunc("node", completeList(groupStrategyNames(cmd)))
 	_ = cmd.RegisterFlagCompletionFunc("nemesis", completeList(nemesisNames))
 	_ = cmd.RegisterFlagCompletionFunc("contention", completeList(contentionLevels))
 	return cmd
+}
+
+func newSuiteMergeCmd() *cobra.Command {
+	var store string
+	cmd := &cobra.Command{
+		Use:   "merge DIR...",
+		Short: "Join the results of a suite's shards into the whole suite's matrix",
+		Long: `Join the matrices that 'ddbbench suite GROUP --shard I/N' wrote on one or
+more machines into the matrix the unsharded suite gives: the same cells,
+report and exit code (1 when a cell contradicts its expectation). Each DIR
+is a shard's results directory, or a directory holding them (a store, or
+downloaded artifacts). Every shard must be there, once.
+
+Example:
+  ddbbench suite merge shard0/latest shard1/latest shard2/latest shard3/latest`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: started(func(cmd *cobra.Command, args []string) error {
+			shards, err := suite.ReadShards(args)
+			if err != nil {
+				return err
+			}
+			m, err := suite.Merge(shards)
+			if err != nil {
+				return err
+			}
+			var strategies []nodes.Strategy
+			for _, name := range m.Strategies {
+				s, err := catalog.Lookup(name)
+				if err != nil {
+					return fmt.Errorf("%w: %v", harness.ErrBadConfig, err)
+				}
+				strategies = append(strategies, s)
+			}
+			return writeMatrix(cmd, store, "suite-"+m.Group, m, strategies)
+		}),
+	}
+	cmd.Flags().StringVar(&store, "store", "store", "directory that keeps results")
+	return cmd
+}
+
+// writeMatrix writes a suite's matrix to a new directory of the store,
+// points latest at it, prints it, and exits 1 when a cell contradicts its
+// expectation.
+func writeMatrix(cmd *cobra.Command, store, name string, m *suite.Matrix, strategies []nodes.Strategy) error {
+	dir, err := reports.NewRunDir(store, name, time.Now())
+	if err != nil {
+		return &exitError{code: exitInternal, err: err}
+	}
+	if err := suite.WriteFiles(dir, m, strategies); err != nil {
+		return &exitError{code: exitInternal, err: fmt.Errorf("writing the matrix to %s: %w", dir, err)}
+	}
+	reports.PointLatest(store, dir)
+	fmt.Fprint(cmd.OutOrStdout(), m.Markdown())
+	if cmp := m.TxnMarkdown(); cmp != "" {
+		fmt.Fprintf(cmd.OutOrStdout(), "\nWithout faults, per contention level:\n\n%s", cmp)
+	}
+	if cm := m.CommitMarkdown(); cm != "" {
+		fmt.Fprintf(cmd.OutOrStdout(), "\nBlocking, per nemesis:\n\n%s", cm)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "results: %s\n", dir)
+	if m.Disagree > 0 {
+		return &exitError{code: exitInvalid, err: fmt.Errorf("%d cells contradict their strategy's expected verdict", m.Disagree)}
+	}
+	return nil
+}
+
+// parseShard reads --shard I/N; "" is the whole suite.
+func parseShard(s string) (suite.Shard, error) {
+	if s == "" {
+		return suite.Shard{}, nil
+	}
+	i, n, ok := strings.Cut(s, "/")
+	index, err1 := strconv.Atoi(strings.TrimSpace(i))
+	count, err2 := strconv.Atoi(strings.TrimSpace(n))
+	if !ok || err1 != nil || err2 != nil {
+		return suite.Shard{}, fmt.Errorf("%w: --shard must be I/N, like 0/4, got %q", harness.ErrBadConfig, s)
+	}
+	sh := suite.Shard{Index: index, Count: count}
+	if count < 1 {
+		return sh, fmt.Errorf("%w: --shard %s: N must be at least 1", harness.ErrBadConfig, s)
+	}
+	return sh, sh.Validate()
 }
 
 // pickStrategies returns the strategies of group that --node names (all

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ddbbench/ddbbench/history"
 	"github.com/ddbbench/ddbbench/history/txn"
 	"github.com/ddbbench/ddbbench/maelstrom"
 )
@@ -23,6 +24,9 @@ type Coordinator struct {
 	seq      int
 	txns     map[string]*transaction // by id
 	accounts []int                   // the bank's accounts, from bank_init
+	// inProtocol counts attempts handed to a commit protocol and not yet
+	// decided (protocol.go).
+	inProtocol int
 }
 
 func newCoordinator(n *Node) *Coordinator {
@@ -129,6 +133,12 @@ func (c *Coordinator) acquire(t *transaction) {
 // At is when the abort took effect: now, or when a site refused the
 // attempt's request.
 func (c *Coordinator) abort(t *transaction, cause string, at float64) {
+	c.record(t, cause, at)
+	c.releaseAll(t, func() { c.retryOrGiveUp(t) })
+}
+
+// record notes the current attempt's abort.
+func (c *Coordinator) record(t *transaction, cause string, at float64) {
 	if at == 0 {
 		at = c.n.env.Now().Seconds()
 	}
@@ -136,22 +146,28 @@ func (c *Coordinator) abort(t *transaction, cause string, at float64) {
 	if c.n.watch != nil {
 		c.n.watch.Abort(t.id, t.ts, cause, at)
 	}
+	if c.n.protocol != nil {
+		c.n.env.CommitState(t.name(), history.TxnAbort, cause)
+	}
 	t.phase, t.waitingSite = backingOff, ""
-	c.releaseAll(t, func() {
-		if t.attempt >= c.n.maxAttempts {
-			causes := make([]string, len(t.aborts))
-			for i, a := range t.aborts {
-				causes[i] = a.Cause
-			}
-			c.fail(t, maelstrom.TxnConflict, fmt.Sprintf("aborted %d times (%s); giving up", len(t.aborts), strings.Join(causes, ", ")))
-			return
+}
+
+// retryOrGiveUp restarts an aborted transaction after a pause, or gives
+// up after its last attempt.
+func (c *Coordinator) retryOrGiveUp(t *transaction) {
+	if t.attempt >= c.n.maxAttempts {
+		causes := make([]string, len(t.aborts))
+		for i, a := range t.aborts {
+			causes[i] = a.Cause
 		}
-		pause := time.Duration(c.n.env.Rand().IntN(1<<min(t.attempt, 6)+1)) * backoffUnit
-		c.n.env.SetTimer(pause, func() {
-			if c.txns[t.id] == t {
-				c.start(t)
-			}
-		})
+		c.fail(t, maelstrom.TxnConflict, fmt.Sprintf("aborted %d times (%s); giving up", len(t.aborts), strings.Join(causes, ", ")))
+		return
+	}
+	pause := time.Duration(c.n.env.Rand().IntN(1<<min(t.attempt, 6)+1)) * backoffUnit
+	c.n.env.SetTimer(pause, func() {
+		if c.txns[t.id] == t {
+			c.start(t)
+		}
 	})
 }
 
@@ -177,11 +193,15 @@ func always() bool { return true }
 // applies the writes in one round: each participant writes its share and
 // releases. There is no vote: a participant that crashes before applying
 // loses its share, which is why atomic commitment needs two phases (see
-// the package documentation).
+// the package documentation). A node built with a commit protocol
+// (protocol.go; package commit's) hands the attempt to it here instead.
 func (c *Coordinator) commit(t *transaction) {
 	writes, reply, err := t.prog.run(t.values)
 	if err != nil {
 		t.phase = committing // ending: no wound or victim can abort it now
+		if c.n.protocol != nil {
+			c.n.env.CommitState(t.name(), history.TxnAbort, Refused)
+		}
 		c.releaseAll(t, func() { c.fail(t, err.Code, err.Text) })
 		return
 	}
@@ -193,6 +213,10 @@ func (c *Coordinator) commit(t *transaction) {
 			bySite[site] = map[string]json.RawMessage{}
 		}
 		bySite[site][k] = writes[k]
+	}
+	if c.n.protocol != nil {
+		c.handOver(t, bySite, reply)
+		return
 	}
 	left := len(t.sites)
 	for _, site := range t.sites {

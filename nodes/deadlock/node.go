@@ -42,6 +42,9 @@ type Node struct {
 	maxAttempts int
 	// watch, in tests, sees transactions begin, abort and end.
 	watch watcher
+	// protocol and orphanAfter are Options' (protocol.go).
+	protocol    Protocol
+	orphanAfter time.Duration
 }
 
 // watcher sees a coordinator's transactions begin, abort and end, so that
@@ -82,6 +85,9 @@ func (n *Node) Init(env nodes.Env) {
 	serve(n, "wound", n.coord.wounded)
 	notice(n, "abort", n.coord.abortRequested)
 	n.policy.Start(n)
+	if n.protocol != nil {
+		n.protocol.Start(n)
+	}
 }
 
 // Handle implements nodes.Node.

@@ -3,6 +3,7 @@ package deadlock
 import (
 	"encoding/json"
 	"slices"
+	"time"
 
 	"github.com/ddbbench/ddbbench/history/txn"
 )
@@ -24,6 +25,13 @@ type Site struct {
 type siteAttempt struct {
 	held  []string // keys, in the order granted
 	batch *batch   // the lock request in progress
+	// For a commit protocol (protocol.go): the attempt has voted to
+	// commit; when its coordinator was last heard from; the orphan check
+	// is armed; and who its coordinator is.
+	protected   bool
+	heard       time.Duration
+	orphanArmed bool
+	coord       string
 }
 
 // batch is one lock request: its keys, locked one after the other. At
@@ -78,6 +86,8 @@ func (s *Site) lock(b lockBody, reply func(lockReply)) {
 		return
 	}
 	a := s.attempt(b.Txn)
+	a.coord = b.Coord
+	s.heard(b.Txn, a)
 	if bt := a.batch; bt != nil && bt.step == b.Step {
 		// The coordinator repeated a request still in progress: answer
 		// the newest copy, and let the policy look at the wait again.

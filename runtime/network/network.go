@@ -4,7 +4,9 @@
 // Like Maelstrom's, it gives client links no latency (latency on client links
 // hides anomalies rather than revealing them) and never cuts them; faults act
 // on the links between server nodes. Links to the built-in services have
-// latency but no faults.
+// latency but no faults, a client's included: a client that uses a service
+// (the lock workload's protected resource) reaches it across the network as
+// a node does.
 package network
 
 import (
@@ -110,8 +112,10 @@ type Model struct {
 	// targeted[i] is true for the packet faults' target endpoints; nil
 	// when they apply to every link.
 	targeted []bool
-	// bursts[src][dest] is the link's current or next loss burst.
-	bursts [][]burst
+	// bursts holds each link's current or next loss burst, made on the
+	// link's first message under a bursty fault (a map: a 1,000-node
+	// cluster has a million links, few of them faulted at once).
+	bursts map[link]burst
 	kinds  []Kind
 	// cut[dest][src] is true when dest drops messages from src.
 	cut [][]bool
@@ -124,12 +128,11 @@ func NewModel(cfg Config, kinds []Kind, rng *rand.Rand) *Model {
 	if cfg.Dist == "" {
 		cfg.Dist = Constant
 	}
-	m := &Model{cfg: cfg, kinds: kinds, rng: rng, cut: square(len(kinds)), bursts: make([][]burst, len(kinds))}
-	for i := range m.bursts {
-		m.bursts[i] = make([]burst, len(kinds))
-	}
-	return m
+	return &Model{cfg: cfg, kinds: kinds, rng: rng, cut: square(len(kinds)), bursts: map[link]burst{}}
 }
+
+// link is a directed link between two endpoints.
+type link struct{ src, dest int32 }
 
 // burst is a loss burst on one link: messages sent in [start, end) are
 // lost. Zero until the link's first message under a bursty fault.
@@ -192,9 +195,7 @@ func (m *Model) SetPacketFaults(p PacketFaults, index func(string) (int, bool)) 
 
 func (m *Model) setFaults(p PacketFaults, targeted []bool) {
 	m.faults, m.targeted = p, targeted
-	for _, row := range m.bursts {
-		clear(row)
-	}
+	clear(m.bursts)
 }
 
 // Cut reports whether dest currently drops messages from src.
@@ -209,6 +210,10 @@ func (m *Model) faulty(src, dest int) bool {
 // delivered: it returns how many copies arrive (0, 1 or 2) and the delay
 // of each.
 func (m *Model) Route(src, dest int, at time.Duration) (copies int, delays [2]time.Duration) {
+	if m.kinds[src] == Client && m.kinds[dest] == Service || m.kinds[src] == Service && m.kinds[dest] == Client {
+		delays[0] = m.latency()
+		return 1, delays
+	}
 	if m.kinds[src] == Client || m.kinds[dest] == Client {
 		return 1, delays
 	}
@@ -258,7 +263,8 @@ func (m *Model) lost(src, dest int, at time.Duration, loss float64, meanBurst ti
 		return time.Duration(-math.Log(1-m.rng.Float64()) * mean)
 	}
 	gap := float64(meanBurst) * (1 - loss) / loss
-	b := &m.bursts[src][dest]
+	l := link{int32(src), int32(dest)}
+	b := m.bursts[l]
 	if b.end == 0 {
 		b.start = at + exp(gap)
 		b.end = b.start + exp(float64(meanBurst))
@@ -267,6 +273,7 @@ func (m *Model) lost(src, dest int, at time.Duration, loss float64, meanBurst ti
 		b.start = b.end + exp(gap)
 		b.end = b.start + exp(float64(meanBurst))
 	}
+	m.bursts[l] = b
 	return at >= b.start
 }
 

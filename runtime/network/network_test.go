@@ -54,6 +54,12 @@ func TestClientLinksHaveNoLatencyAndNoFaults(t *testing.T) {
 	if copies, d := m.Route(0, 4, 0); copies != 1 || d[0] != 10*time.Millisecond {
 		t.Fatalf("server to service: %d copies after %v", copies, d[0])
 	}
+	// A client reaches a service as a node does.
+	for _, link := range [][2]int{{3, 4}, {4, 3}} {
+		if copies, d := m.Route(link[0], link[1], 0); copies != 1 || d[0] != 10*time.Millisecond {
+			t.Fatalf("client and service %v: %d copies after %v", link, copies, d[0])
+		}
+	}
 	if copies, _ := m.Route(0, 1, 0); copies != 0 {
 		t.Fatal("loss 1 must drop every server-to-server message")
 	}

@@ -317,6 +317,20 @@ func (h *host) WaitsFor(txn string, holders []string) {
 	h.Logf("txn %s waits for %s", txn, strings.Join(holders, " "))
 }
 
+// SetPhase and CommitState have no harness to tell in a process either
+// (the kill-coordinator nemesis needs the simulator): phases change with
+// every transaction, so only commit states, which say where a transaction
+// stands, go to the log.
+func (h *host) SetPhase(string) {}
+
+func (h *host) CommitState(txn, state, cause string) {
+	if cause != "" {
+		h.Logf("txn %s %s (%s)", txn, state, cause)
+		return
+	}
+	h.Logf("txn %s %s", txn, state)
+}
+
 func (h *host) Send(dest, typ string, body any) {
 	h.write(maelstrom.Msg{Src: h.id, Dest: dest, Type: typ, Body: body})
 }

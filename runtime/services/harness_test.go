@@ -131,14 +131,16 @@ func newFakeEnv(t testing.TB, id string, r nodes.Rand) *fakeEnv {
 	return &fakeEnv{t: t, id: id, rand: r}
 }
 
-func (e *fakeEnv) ID() string                { return e.id }
-func (e *fakeEnv) NodeIDs() []string         { return nil }
-func (e *fakeEnv) Now() time.Duration        { return 0 }
-func (e *fakeEnv) Rand() nodes.Rand          { return e.rand }
-func (e *fakeEnv) Store() nodes.Store        { return nil }
-func (e *fakeEnv) Logf(string, ...any)       {}
-func (e *fakeEnv) SetRole(string)            {}
-func (e *fakeEnv) WaitsFor(string, []string) {}
+func (e *fakeEnv) ID() string                         { return e.id }
+func (e *fakeEnv) NodeIDs() []string                  { return nil }
+func (e *fakeEnv) Now() time.Duration                 { return 0 }
+func (e *fakeEnv) Rand() nodes.Rand                   { return e.rand }
+func (e *fakeEnv) Store() nodes.Store                 { return nil }
+func (e *fakeEnv) Logf(string, ...any)                {}
+func (e *fakeEnv) SetRole(string)                     {}
+func (e *fakeEnv) WaitsFor(string, []string)          {}
+func (e *fakeEnv) SetPhase(string)                    {}
+func (e *fakeEnv) CommitState(string, string, string) {}
 
 func (e *fakeEnv) Send(dest, typ string, body any) {
 	e.sent = append(e.sent, maelstrom.Msg{Src: e.id, Dest: dest, Type: typ, Body: body})

@@ -30,6 +30,7 @@ type endpoint struct {
 	node        nodes.Node
 	clockOffset int64
 	role        string
+	phase       string
 	waiting     map[string]bool // transactions this incarnation reports waiting
 	backlog     []pending       // what arrived while paused
 	log         []byte
@@ -40,12 +41,13 @@ type endpoint struct {
 type pending struct {
 	msg   maelstrom.Msg
 	timer func()
+	id    nodes.TimerID
 	inc   int
 }
 
 func (ep *endpoint) boot() {
 	ep.incarnation++
-	ep.alive, ep.paused, ep.role, ep.backlog = true, false, "", nil
+	ep.alive, ep.paused, ep.role, ep.phase, ep.backlog = true, false, "", "", nil
 	if ep.ext != nil {
 		if err := ep.ext.Boot(ep.sim.serverIDs); err != nil {
 			ep.sim.fail(err)
@@ -57,7 +59,7 @@ func (ep *endpoint) boot() {
 		inc:     ep.incarnation,
 		rng:     ep.sim.Stream("node/" + ep.id + "/" + strconv.Itoa(ep.incarnation)),
 		pending: map[int]*rpcCall{},
-		timers:  map[nodes.TimerID]struct{}{},
+		timers:  map[nodes.TimerID]*event{},
 		// Message ids stay unique across restarts so that a reply to a dead
 		// incarnation's request cannot be mistaken for a new one's.
 		nextMsgID: ep.incarnation<<32 | 1,
@@ -72,11 +74,11 @@ func (ep *endpoint) boot() {
 	ep.node.Init(ep.env)
 }
 
-func (ep *endpoint) crash(loseUnsynced bool) {
+func (ep *endpoint) crash() {
 	if !ep.alive {
 		return
 	}
-	ep.alive, ep.paused, ep.role, ep.backlog = false, false, "", nil
+	ep.alive, ep.paused, ep.role, ep.phase, ep.backlog = false, false, "", "", nil
 	ep.endWaits()
 	if ep.ext != nil {
 		ep.ext.Kill()
@@ -84,7 +86,7 @@ func (ep *endpoint) crash(loseUnsynced bool) {
 	}
 	ep.env.dead = true
 	ep.env, ep.node = nil, nil
-	ep.store.crash(loseUnsynced)
+	ep.store.crash()
 	ep.logf("crashed")
 }
 
@@ -116,7 +118,7 @@ func (ep *endpoint) resume() {
 			return
 		}
 		if p.timer != nil {
-			ep.fire(p.inc, p.timer)
+			ep.fire(p.inc, p.id, p.timer)
 		} else {
 			ep.deliver(p.msg)
 		}
@@ -164,14 +166,22 @@ func (ep *endpoint) deliver(msg maelstrom.Msg) {
 	ep.node.Handle(msg)
 }
 
-func (ep *endpoint) fire(inc int, f func()) {
+// fire runs timer id of incarnation inc, unless it was cancelled or its
+// incarnation is gone; a paused node runs it when it resumes.
+func (ep *endpoint) fire(inc int, id nodes.TimerID, f func()) {
 	if !ep.alive || inc != ep.incarnation {
 		return
 	}
-	if ep.paused {
-		ep.backlog = append(ep.backlog, pending{timer: f, inc: inc})
+	timers := ep.env.timers
+	if _, live := timers[id]; !live {
 		return
 	}
+	if ep.paused {
+		timers[id] = nil // out of the queue; still cancellable until it runs
+		ep.backlog = append(ep.backlog, pending{timer: f, id: id, inc: inc})
+		return
+	}
+	delete(timers, id)
 	f()
 }
 
@@ -205,18 +215,63 @@ type env struct {
 	// clients only, records how each request since then ended.
 	firstMsgID int
 	ends       *[]requestEnd
-	timers     map[nodes.TimerID]struct{} // live timers; a cancelled one is absent
-	nextTimer  nodes.TimerID
+	// timers are the live timers: a cancelled one is absent, and one that
+	// fired while its node was paused, and waits for it, maps to nil.
+	timers    map[nodes.TimerID]*event
+	nextTimer nodes.TimerID
 }
 
 func (e *env) ID() string         { return e.ep.id }
 func (e *env) NodeIDs() []string  { return e.ep.sim.serverIDs }
 func (e *env) Now() time.Duration { return time.Duration(e.ep.sim.now + e.ep.clockOffset) }
 func (e *env) Rand() nodes.Rand   { return e.rng }
-func (e *env) Store() nodes.Store { return e.ep.store }
+func (e *env) Store() nodes.Store { return (*incarnationStore)(e) }
 func (e *env) SetRole(role string) {
 	if !e.dead {
 		e.ep.role = role
+	}
+}
+
+// SetPhase records the phase and tells whoever watches for it, which may
+// kill this node on the spot: what the node does after this call in the
+// same step then goes nowhere, as if it had crashed at this instant.
+func (e *env) SetPhase(phase string) {
+	if e.dead {
+		return
+	}
+	e.ep.phase = phase
+	if phase != "" {
+		e.ep.sim.phaseEntered(e.ep.id, phase)
+	}
+}
+
+func (e *env) CommitState(txn, state, cause string) {
+	if e.dead {
+		return
+	}
+	s := e.ep.sim
+	s.commits = append(s.commits, history.CommitEvent{Time: s.now, Node: e.ep.id, Txn: txn, State: state, Cause: cause})
+}
+
+// incarnationStore is the node's store as one incarnation sees it: once
+// the incarnation is dead (killed in the middle of a step), its writes go
+// nowhere, as a crashed process's do.
+type incarnationStore env
+
+func (i *incarnationStore) Get(key string) ([]byte, bool) { return i.ep.store.Get(key) }
+func (i *incarnationStore) Put(key string, value []byte) {
+	if !i.dead {
+		i.ep.store.Put(key, value)
+	}
+}
+func (i *incarnationStore) Delete(key string) {
+	if !i.dead {
+		i.ep.store.Delete(key)
+	}
+}
+func (i *incarnationStore) Sync() {
+	if !i.dead {
+		i.ep.store.Sync()
 	}
 }
 
@@ -303,14 +358,8 @@ func (e *env) SetTimer(d time.Duration, f func()) nodes.TimerID {
 	id := e.nextTimer
 	s := e.ep.sim
 	ev := s.queue.alloc()
-	ev.kind, ev.dest, ev.inc = evTimer, e.ep.idx, e.inc
-	ev.fn = func() {
-		if _, live := e.timers[id]; live {
-			delete(e.timers, id)
-			f()
-		}
-	}
-	e.timers[id] = struct{}{}
+	ev.kind, ev.dest, ev.inc, ev.timer, ev.fn = evTimer, e.ep.idx, e.inc, id, f
+	e.timers[id] = ev
 	if d < 0 {
 		d = 0
 	}
@@ -318,6 +367,18 @@ func (e *env) SetTimer(d time.Duration, f func()) nodes.TimerID {
 	return id
 }
 
+// CancelTimer forgets the timer and takes its event out of the queue, so
+// that the timers a node resets on every message (an election timeout, an
+// RPC's) do not pile up in it.
 func (e *env) CancelTimer(id nodes.TimerID) {
+	ev, ok := e.timers[id]
+	if !ok {
+		return
+	}
 	delete(e.timers, id)
+	if ev != nil {
+		q := &e.ep.sim.queue
+		q.remove(ev)
+		q.release(ev)
+	}
 }

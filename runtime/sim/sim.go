@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -43,6 +45,13 @@ type Stats struct {
 	ServerService int64 // between server nodes and built-in services
 	Dropped       int64 // lost, cut by a partition, or addressed to a dead node
 	Events        int64 // events processed
+	// ServerByType counts the messages between server nodes by type
+	// (replies under their own type, "prepare_ok"), so that a protocol's
+	// messages can be told from the rest.
+	ServerByType map[string]int64
+	// ForcedWrites counts the syncs that made something durable: the
+	// forced log writes of the nodes' protocols.
+	ForcedWrites int64
 }
 
 // Total is every message sent.
@@ -60,6 +69,8 @@ type Sim struct {
 	net       *network.Model
 	stats     Stats
 	waits     []history.Wait
+	commits   []history.CommitEvent
+	watchers  []*phaseWatch
 	warnings  Warnings
 	err       error
 	interrupt atomic.Bool
@@ -74,7 +85,7 @@ func New(cfg Config) *Sim {
 	if cfg.LogLimit == 0 {
 		cfg.LogLimit = 4 << 20
 	}
-	return &Sim{cfg: cfg, index: map[string]int{}, inbox: make(chan func(), 4096), wake: make(chan struct{}, 1)}
+	return &Sim{cfg: cfg, index: map[string]int{}, stats: Stats{ServerByType: map[string]int64{}}, inbox: make(chan func(), 4096), wake: make(chan struct{}, 1)}
 }
 
 // Stream returns the PRNG stream for a named component of this run.
@@ -112,7 +123,7 @@ func (s *Sim) add(id string, kind network.Kind, factory func() nodes.Node) {
 		panic("sim: duplicate endpoint " + id)
 	}
 	s.index[id] = len(s.endpoints)
-	s.endpoints = append(s.endpoints, &endpoint{sim: s, id: id, idx: len(s.endpoints), kind: kind, factory: factory, store: newStore()})
+	s.endpoints = append(s.endpoints, &endpoint{sim: s, id: id, idx: len(s.endpoints), kind: kind, factory: factory, store: newStore(s.cfg.LoseUnsynced, &s.stats.ForcedWrites)})
 }
 
 // Start builds the network and initializes every endpoint at time zero.
@@ -133,7 +144,11 @@ func (s *Sim) Start() {
 func (s *Sim) Now() time.Duration { return time.Duration(s.now) }
 
 // Stats returns the message counters so far.
-func (s *Sim) Stats() Stats { return s.stats }
+func (s *Sim) Stats() Stats {
+	st := s.stats
+	st.ServerByType = maps.Clone(s.stats.ServerByType)
+	return st
+}
 
 // Err is the first fatal error a node caused (such as sending to an unknown
 // node), or nil.
@@ -168,7 +183,7 @@ func (s *Sim) RunUntil(t time.Duration) error {
 		return s.runRealTime(int64(t))
 	}
 	until := int64(t)
-	for s.queue.Len() > 0 && s.queue.peek().at <= until {
+	for s.queue.Len() > 0 && s.queue.peekAt() <= until {
 		if s.err != nil {
 			return s.err
 		}
@@ -205,7 +220,7 @@ func (s *Sim) runRealTime(until int64) error {
 		}
 		s.drainInbox()
 		s.now = max(s.now, int64(time.Since(s.wallStart)))
-		if s.queue.Len() > 0 && s.queue.peek().at <= min(s.now, until) {
+		if s.queue.Len() > 0 && s.queue.peekAt() <= min(s.now, until) {
 			e := s.queue.pop()
 			s.stats.Events++
 			s.dispatch(e)
@@ -217,7 +232,7 @@ func (s *Sim) runRealTime(until int64) error {
 		}
 		next := until
 		if s.queue.Len() > 0 {
-			next = min(next, s.queue.peek().at)
+			next = min(next, s.queue.peekAt())
 		}
 		s.realTimeWait(next)
 	}
@@ -248,8 +263,7 @@ func (s *Sim) dispatch(e *event) {
 		e.fn()
 	case evDeliver:
 		ep := s.endpoints[e.dest]
-		src, known := s.index[e.msg.Src]
-		if known && s.net.Cut(src, e.dest) {
+		if s.net.Cut(e.src, e.dest) {
 			// Maelstrom checks partitions on receipt too: a message in flight
 			// when a partition starts is lost.
 			s.stats.Dropped++
@@ -257,7 +271,7 @@ func (s *Sim) dispatch(e *event) {
 		}
 		ep.deliver(e.msg)
 	case evTimer:
-		s.endpoints[e.dest].fire(e.inc, e.fn)
+		s.endpoints[e.dest].fire(e.inc, e.timer, e.fn)
 	}
 }
 
@@ -271,6 +285,7 @@ func (s *Sim) send(src *endpoint, msg maelstrom.Msg) {
 	switch dk := s.endpoints[dest].kind; {
 	case src.kind == network.Server && dk == network.Server:
 		s.stats.ServerServer++
+		s.stats.ServerByType[msg.Type]++
 	case src.kind == network.Client || dk == network.Client:
 		s.stats.ClientServer++
 	default:
@@ -282,7 +297,7 @@ func (s *Sim) send(src *endpoint, msg maelstrom.Msg) {
 	}
 	for i := range copies {
 		e := s.queue.alloc()
-		e.kind, e.dest, e.msg = evDeliver, dest, msg
+		e.kind, e.src, e.dest, e.msg = evDeliver, src.idx, dest, msg
 		s.schedule(e, s.now+int64(delays[i]))
 	}
 }
@@ -332,7 +347,7 @@ func (s *Sim) Kill(id string) error {
 	if err != nil {
 		return err
 	}
-	ep.crash(s.cfg.LoseUnsynced)
+	ep.crash()
 	return nil
 }
 
@@ -392,6 +407,45 @@ func (s *Sim) Role(id string) string {
 		return ""
 	}
 	return ep.role
+}
+
+// Commits returns the commit-state reports nodes made
+// (nodes.Env.CommitState), in the order they made them.
+func (s *Sim) Commits() []history.CommitEvent { return s.commits }
+
+// Phase is the protocol phase a node last reported, "" when none or when
+// it is down.
+func (s *Sim) Phase(id string) string {
+	ep, err := s.endpoint(id)
+	if err != nil || !ep.alive {
+		return ""
+	}
+	return ep.phase
+}
+
+// phaseWatch is one WatchPhase call, until it fires or is cancelled.
+type phaseWatch struct {
+	phase string
+	f     func(node string)
+}
+
+// WatchPhase calls f, once, with the first node that enters phase
+// (nodes.Env.SetPhase) from now on, inside that node's step: f may kill
+// the node there, between the report and whatever the node meant to do
+// next. cancel stops the watch if it has not fired.
+func (s *Sim) WatchPhase(phase string, f func(node string)) (cancel func()) {
+	w := &phaseWatch{phase: phase, f: f}
+	s.watchers = append(s.watchers, w)
+	return func() { s.watchers = slices.DeleteFunc(s.watchers, func(x *phaseWatch) bool { return x == w }) }
+}
+
+func (s *Sim) phaseEntered(node, phase string) {
+	for _, w := range slices.Clone(s.watchers) {
+		if w.phase == phase && slices.Contains(s.watchers, w) {
+			s.watchers = slices.DeleteFunc(s.watchers, func(x *phaseWatch) bool { return x == w })
+			w.f(node)
+		}
+	}
 }
 
 // Waits returns the wait-for reports nodes made (nodes.Env.WaitsFor), in

@@ -144,3 +144,33 @@ func TestFinalReadsEveryKeyUsed(t *testing.T) {
 		t.Errorf("final reads off, got %d", len(ops))
 	}
 }
+
+// Keys are Jepsen's independent keys: each group of ClientsPerKey clients
+// has its own, and a key retires after PerKeyLimit operations or once
+// ProcessLimit processes (a client's new process after each timeout) have
+// worked on it.
+func TestKeysPerGroupAndTheirLimits(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cfg   Config
+		calls [][2]int // client, process
+		want  []string // the key of each call
+	}{
+		{"groups of two", Config{ClientsPerKey: 2, Keys: 1, Reads: 1},
+			[][2]int{{0, 0}, {1, 1}, {2, 2}, {3, 3}, {4, 4}, {0, 0}}, []string{"0", "0", "1", "1", "2", "0"}},
+		{"all clients together", Config{Keys: 1, Reads: 1},
+			[][2]int{{0, 0}, {7, 7}, {99, 99}}, []string{"0", "0", "0"}},
+		{"per-key limit", Config{ClientsPerKey: 10, Keys: 1, PerKeyLimit: 2, Reads: 1},
+			[][2]int{{0, 0}, {1, 1}, {0, 0}, {1, 1}, {2, 2}}, []string{"0", "0", "1", "1", "2"}},
+		{"process limit", Config{ClientsPerKey: 10, Keys: 1, ProcessLimit: 2, Reads: 1},
+			[][2]int{{0, 0}, {1, 1}, {0, 0}, {1, 10}, {0, 0}, {0, 0}, {0, 11}}, []string{"0", "0", "0", "1", "1", "1", "2"}},
+	} {
+		w := New(tc.cfg)
+		rng := rand.New(rand.NewPCG(1, 1))
+		for i, c := range tc.calls {
+			if got := w.GenerateFor(rng, c[0], c[1]).Key; got != tc.want[i] {
+				t.Errorf("%s: call %d (client %d, process %d) got key %s, want %s", tc.name, i, c[0], c[1], got, tc.want[i])
+			}
+		}
+	}
+}

@@ -31,10 +31,14 @@
 // Sent list, in its durable store. When the tail applies updates it sends
 // an acknowledgement of its highest sequence number to its predecessor,
 // which prunes its Sent list and passes the acknowledgement up; this costs
-// N−1 messages per update, off the reply's path. Links are made reliable
-// and FIFO by sequence numbers: a server applies only the next sequence
-// number and ignores duplicates, and a predecessor whose successor reports
-// (in heartbeat replies) no progress resends its Sent list.
+// N−1 messages per update, off the reply's path. The paper assumes
+// reliable FIFO links (TCP); here they are made so by sequence numbers, as
+// TCP does: a server applies only the next sequence number and ignores
+// duplicates, holds forwards that overtook an earlier one in a receive
+// buffer until the gap is filled (TCP's receive window; without it, a
+// network that reorders makes every overtaken forward wait for a resend),
+// and a predecessor whose successor reports (in heartbeat replies) no
+// progress resends its Sent list.
 //
 // Failures and the master. The paper's master is a separate fault-tolerant
 // service that detects failures and tells the servers their new
@@ -141,6 +145,10 @@ const (
 	opDeadline = time.Second
 	// rpcTimeout bounds pings and calls to the master.
 	rpcTimeout = time.Second
+	// window is how far past its next sequence number a server buffers
+	// forwards that arrived early (the receive window); later ones are
+	// dropped and come again with a resend.
+	window = 1024
 	// remembered is how many recent request ids per entry node a head keeps,
 	// durably, to ignore a duplicated submission.
 	remembered = 256
@@ -305,6 +313,11 @@ type Node struct {
 	applied int
 	acked   int
 	sent    []Entry // sent[i].Seq == acked+1+i
+	// ahead is the receive buffer: forwards from the predecessor, in this
+	// epoch, past a gap in the sequence. Volatile, like TCP's: a resend
+	// fills it again. A new epoch empties it, since a new head may number
+	// updates the old one had numbered differently.
+	ahead map[int]Entry
 
 	// Entry-node state.
 	boot    int64
@@ -344,6 +357,7 @@ func (n *Node) Init(env nodes.Env) {
 	n.pos = -1
 	n.cfg.Epoch = -1
 	n.pending = map[int64]*request{}
+	n.ahead = map[int]Entry{}
 	n.seen = map[string][]int64{}
 	n.succApplied = -1
 	n.load()
@@ -543,6 +557,7 @@ func (n *Node) adopt(c Config) {
 	}
 	n.cfg = c
 	n.pos = slices.Index(c.Chain, n.env.ID())
+	clear(n.ahead)
 	n.env.Logf("configuration %s", c.encode())
 	if !n.started {
 		n.started = true
@@ -847,7 +862,33 @@ func (n *Node) handleFwd(msg maelstrom.Msg) {
 	if !n.ready {
 		return // waiting for a snapshot
 	}
-	n.apply(b.Entries)
+	n.apply(n.receive(b.Entries))
+}
+
+// receive passes forwarded entries through the receive buffer: it returns
+// the ones that continue our sequence, with the buffered ones they make
+// contiguous, and keeps those past a gap. When nothing continues the
+// sequence, the entries go on as they came: apply ignores duplicates and a
+// tail acknowledges again on them.
+func (n *Node) receive(entries []Entry) []Entry {
+	for _, e := range entries {
+		if e.Seq > n.applied && e.Seq <= n.applied+window {
+			n.ahead[e.Seq] = e
+		}
+	}
+	var run []Entry
+	for seq := n.applied + 1; ; seq++ {
+		e, ok := n.ahead[seq]
+		if !ok {
+			break
+		}
+		run = append(run, e)
+		delete(n.ahead, seq)
+	}
+	if len(run) == 0 {
+		return entries
+	}
+	return run
 }
 
 func (n *Node) handleAck(msg maelstrom.Msg) {
@@ -889,6 +930,7 @@ func (n *Node) handleSnapshot(msg maelstrom.Msg) {
 		st.Put(logKey(e.Seq), eb)
 	}
 	n.applied, n.acked, n.ready = b.Applied, b.Acked, true
+	clear(n.ahead)
 	n.putMeta()
 	st.Sync()
 	n.env.Logf("installed a snapshot at %d from %s", b.Applied, msg.Src)

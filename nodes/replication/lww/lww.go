@@ -71,6 +71,7 @@ package lww
 import (
 	"encoding/json"
 	"hash/fnv"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -332,8 +333,12 @@ func (n *Node) handoff() {
 			}
 		})
 	}
-	for home, held := range n.hints {
-		for key, v := range held {
+	// In a fixed order: the order of the sends decides message ids and the
+	// network's draws, so map order must not leak into it.
+	for _, home := range slices.Sorted(maps.Keys(n.hints)) {
+		held := n.hints[home]
+		for _, key := range slices.Sorted(maps.Keys(held)) {
+			v := held[key]
 			n.env.RPC(home, typePut, PutBody{Key: key, Version: v}, n.cfg.Timeout, func(_ maelstrom.Msg, err error) {
 				if err != nil || n.hints[home][key] != v {
 					return // not back yet, or a newer hinted write arrived meanwhile

@@ -32,6 +32,8 @@ func (e *fakeEnv) Store() nodes.Store                           { return e }
 func (e *fakeEnv) Logf(string, ...any)                          {}
 func (e *fakeEnv) SetRole(role string)                          { e.role = role }
 func (e *fakeEnv) WaitsFor(string, []string)                    {}
+func (e *fakeEnv) SetPhase(string)                              {}
+func (e *fakeEnv) CommitState(string, string, string)           {}
 func (e *fakeEnv) CancelTimer(nodes.TimerID)                    {}
 func (e *fakeEnv) SetTimer(time.Duration, func()) nodes.TimerID { e.timer++; return e.timer }
 func (e *fakeEnv) Reply(req maelstrom.Msg, typ string, body any) {

@@ -1,5 +1,9 @@
-// Package raft is Raft consensus serving the register workload: a replicated
-// log of read/write/cas commands applied to kvstate's register state machine.
+// Package raft is Raft consensus: a replicated log of commands applied, in
+// log order, to a state machine on every server. The state machine is
+// pluggable (Machine): New serves the register workload, with read, write
+// and cas commands applied to kvstate's register; NewWith drives any other
+// (raft-lock's lock table). What follows describes the register; the log,
+// elections and client handling are the same for every machine.
 //
 // Source: Diego Ongaro and John Ousterhout, "In Search of an Understandable
 // Consensus Algorithm", USENIX ATC 2014 (cited as §N and "Figure 2"), and, for
@@ -123,12 +127,13 @@ func (r role) String() string {
 	return [...]string{"follower", "candidate", "leader"}[r]
 }
 
-// Entry is one log entry. Op is nil for a leader's no-op.
-type Entry struct {
-	Term   int         `json:"term"`
-	Op     *kvstate.Op `json:"op,omitempty"`
-	Client string      `json:"client,omitempty"` // client request identity (§8):
-	ReqID  int         `json:"req_id,omitempty"` // the client and its msg_id
+// Entry is one log entry, holding a command of the state machine. Op is
+// nil for a leader's no-op.
+type Entry[C any] struct {
+	Term   int    `json:"term"`
+	Op     *C     `json:"op,omitempty"`
+	Client string `json:"client,omitempty"` // client request identity (§8):
+	ReqID  int    `json:"req_id,omitempty"` // the client and its msg_id
 }
 
 // requestID identifies a client request across forwards and duplicates.
@@ -142,19 +147,18 @@ type requestID struct {
 type pendingWrite struct {
 	term int // the term of the entry this node appended
 	req  maelstrom.Msg
-	op   kvstate.Op
 }
 
 // pendingRead is a ReadIndex read waiting for its round and for lastApplied.
-type pendingRead struct {
+type pendingRead[C any] struct {
 	req   maelstrom.Msg
-	op    kvstate.Op
+	op    C
 	index int // readIndex
 	round int // heartbeat round that must be acknowledged by a majority
 }
 
-// Node is one Raft server.
-type Node struct {
+// Server is one Raft server driving a state machine whose commands are Cs.
+type Server[C any] struct {
 	env    nodes.Env
 	mux    *nodes.Mux
 	peers  []string // every other server, in NodeIDs order
@@ -163,7 +167,7 @@ type Node struct {
 	// Persistent state on all servers (Figure 2), mirrored in env.Store().
 	currentTerm int
 	votedFor    string
-	log         []Entry // log[0] is a sentinel of term 0; log[i] is entry i
+	log         []Entry[C] // log[0] is a sentinel of term 0; log[i] is entry i
 
 	// Volatile state on all servers.
 	commitIndex   int
@@ -171,23 +175,27 @@ type Node struct {
 	state         role
 	leaderID      string // the leader of currentTerm, when known
 	electionTimer nodes.TimerID
-	kv            kvstate.Map
-	sessions      map[requestID]kvstate.Result // §8: results of applied requests
-	pending       map[int][]pendingWrite       // by log index
-	held          []*heldRequest               // client requests waiting for a leader
+	sm            Machine[C]
+	sessions      map[requestID]Answer   // §8: answers of applied requests
+	pending       map[int][]pendingWrite // by log index
+	held          []*heldRequest[C]      // client requests waiting for a leader
 
 	// Candidate state.
 	votes map[string]bool
 
-	// Volatile state on leaders, reinitialized after election.
-	nextIndex  map[string]int
-	matchIndex map[string]int
-	termStart  int            // index of this term's no-op
-	round      int            // AppendEntries broadcast rounds, for ReadIndex
-	acked      map[string]int // highest round each follower acknowledged
-	sent       map[string]bool
-	heard      map[string]bool
-	reads      []pendingRead
+	// Volatile state on leaders, reinitialized after election; one slot
+	// per peer, in peers order.
+	nextIndex  []int
+	matchIndex []int
+	termStart  int   // index of this term's no-op
+	round      int   // AppendEntries broadcast rounds, for ReadIndex
+	acked      []int // highest round each follower acknowledged
+	sent       []bool
+	heard      []bool
+	reads      []pendingRead[C]
+	// matched and ackedRounds track what a majority has of matchIndex and
+	// acked.
+	matched, ackedRounds majority
 
 	// localReads is a test-only, unsafe variant: the leader answers reads
 	// from its state machine at once, without ReadIndex. A deposed leader
@@ -195,11 +203,21 @@ type Node struct {
 	localReads bool
 }
 
-// New returns a Raft node.
-func New() nodes.Node { return &Node{} }
+// Node is a Raft server of the register.
+type Node = Server[kvstate.Op]
+
+// New returns a Raft node serving the register.
+func New() nodes.Node { return &Node{sm: newRegister()} }
+
+// NewWith returns the factory of Raft servers that drive the state
+// machines newMachine makes, one per incarnation: a restarted server
+// rebuilds its machine by applying the log again.
+func NewWith[C any](newMachine func() Machine[C]) func() nodes.Node {
+	return func() nodes.Node { return &Server[C]{sm: newMachine()} }
+}
 
 // Init recovers the persistent state and starts as a follower (§5.2).
-func (n *Node) Init(env nodes.Env) {
+func (n *Server[C]) Init(env nodes.Env) {
 	n.env = env
 	ids := env.NodeIDs()
 	n.quorum = len(ids)/2 + 1
@@ -208,13 +226,12 @@ func (n *Node) Init(env nodes.Env) {
 			n.peers = append(n.peers, id)
 		}
 	}
-	n.kv = kvstate.Map{}
-	n.sessions = map[requestID]kvstate.Result{}
+	n.sessions = map[requestID]Answer{}
 	n.pending = map[int][]pendingWrite{}
 	n.restore()
 
 	n.mux = nodes.NewMux(env)
-	for _, typ := range []string{"read", "write", "cas"} {
+	for _, typ := range n.sm.Types() {
 		n.mux.Handle(typ, n.handleClient)
 	}
 	n.mux.Handle("raft_forward", n.handleForward)
@@ -227,10 +244,10 @@ func (n *Node) Init(env nodes.Env) {
 }
 
 // Handle dispatches a request; replies to this node's RPCs go to callbacks.
-func (n *Node) Handle(msg maelstrom.Msg) { n.mux.Dispatch(msg) }
+func (n *Server[C]) Handle(msg maelstrom.Msg) { n.mux.Dispatch(msg) }
 
-func (n *Node) lastIndex() int { return len(n.log) - 1 }
-func (n *Node) lastTerm() int  { return n.log[len(n.log)-1].Term }
+func (n *Server[C]) lastIndex() int { return len(n.log) - 1 }
+func (n *Server[C]) lastTerm() int  { return n.log[len(n.log)-1].Term }
 
 // ---- roles ----
 
@@ -238,7 +255,7 @@ func (n *Node) lastTerm() int  { return n.log[len(n.log)-1].Term }
 // RPC request or response contains term T > currentTerm: set currentTerm = T,
 // convert to follower") and records leader, which may be unknown ("").
 // The caller syncs before it replies.
-func (n *Node) becomeFollower(term int, leaderID string) {
+func (n *Server[C]) becomeFollower(term int, leaderID string) {
 	if term > n.currentTerm {
 		n.currentTerm, n.votedFor = term, ""
 		n.saveTermAndVote()
@@ -257,7 +274,7 @@ func (n *Node) becomeFollower(term int, leaderID string) {
 	}
 }
 
-func (n *Node) resetElectionTimer() {
+func (n *Server[C]) resetElectionTimer() {
 	n.env.CancelTimer(n.electionTimer)
 	spread := int(electionTimeoutMax - electionTimeoutMin)
 	d := electionTimeoutMin + time.Duration(n.env.Rand().IntN(spread+1))
@@ -270,7 +287,7 @@ func (n *Node) resetElectionTimer() {
 
 // startElection is §5.2: increment currentTerm, vote for self, reset the
 // election timer, send RequestVote to all other servers.
-func (n *Node) startElection() {
+func (n *Server[C]) startElection() {
 	n.currentTerm++
 	n.votedFor = n.env.ID()
 	n.saveTermAndVote()
@@ -292,7 +309,7 @@ func (n *Node) startElection() {
 	}
 }
 
-func (n *Node) onVoteReply(peer string, term int, resp maelstrom.Msg, err error) {
+func (n *Server[C]) onVoteReply(peer string, term int, resp maelstrom.Msg, err error) {
 	if err != nil {
 		return // lost or late: the election timer will start another election
 	}
@@ -317,20 +334,22 @@ func (n *Node) onVoteReply(peer string, term int, resp maelstrom.Msg, err error)
 
 // becomeLeader initializes the leader's volatile state (Figure 2: nextIndex
 // to last log index + 1, matchIndex to 0) and appends a no-op of its term.
-func (n *Node) becomeLeader() {
+func (n *Server[C]) becomeLeader() {
 	n.env.Logf("leader for term %d", n.currentTerm)
 	n.state, n.leaderID = leader, n.env.ID()
 	n.env.SetRole(leader.String())
 	n.env.CancelTimer(n.electionTimer)
-	n.nextIndex, n.matchIndex = map[string]int{}, map[string]int{}
-	n.acked, n.sent, n.heard = map[string]int{}, map[string]bool{}, map[string]bool{}
-	for _, p := range n.peers {
+	k := len(n.peers)
+	n.nextIndex, n.matchIndex = make([]int, k), make([]int, k)
+	n.acked, n.sent, n.heard = make([]int, k), make([]bool, k), make([]bool, k)
+	n.matched, n.ackedRounds = newMajority(n.quorum), newMajority(n.quorum)
+	for p := range n.peers {
 		n.nextIndex[p] = n.lastIndex() + 1
 	}
 	// §8 / §5.4.2: entries from earlier terms are committed only indirectly,
 	// by committing an entry of the current term; a no-op does that at once,
 	// and ReadIndex waits for it (thesis §6.4).
-	n.termStart = n.appendLocal(Entry{Term: n.currentTerm})
+	n.termStart = n.appendLocal(Entry[C]{Term: n.currentTerm})
 	n.broadcastAppend()
 	n.advanceCommitIndex() // a cluster of one commits alone
 	n.heartbeat(n.currentTerm)
@@ -340,12 +359,12 @@ func (n *Node) becomeLeader() {
 
 // heartbeat sends an AppendEntries to each follower that was sent nothing
 // since the last tick, every heartbeatInterval, while leader of term.
-func (n *Node) heartbeat(term int) {
+func (n *Server[C]) heartbeat(term int) {
 	n.env.SetTimer(heartbeatInterval, func() {
 		if n.state != leader || n.currentTerm != term {
 			return
 		}
-		for _, p := range n.peers {
+		for p := range n.peers {
 			if !n.sent[p] {
 				n.sendAppend(p)
 			}
@@ -357,13 +376,13 @@ func (n *Node) heartbeat(term int) {
 
 // checkQuorum is thesis §6.2: a leader steps down when an election timeout
 // passes without a successful AppendEntries round trip to a majority.
-func (n *Node) checkQuorum(term int) {
+func (n *Server[C]) checkQuorum(term int) {
 	n.env.SetTimer(quorumCheckInterval, func() {
 		if n.state != leader || n.currentTerm != term {
 			return
 		}
 		heard := 1
-		for _, p := range n.peers {
+		for p := range n.peers {
 			if n.heard[p] {
 				heard++
 			}

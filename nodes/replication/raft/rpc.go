@@ -19,13 +19,13 @@ type RequestVoteReply struct {
 	VoteGranted bool `json:"vote_granted"`
 }
 
-type AppendEntriesArgs struct {
-	Term         int     `json:"term"`
-	LeaderID     string  `json:"leader_id"`
-	PrevLogIndex int     `json:"prev_log_index"`
-	PrevLogTerm  int     `json:"prev_log_term"`
-	Entries      []Entry `json:"entries"`
-	LeaderCommit int     `json:"leader_commit"`
+type AppendEntriesArgs[C any] struct {
+	Term         int        `json:"term"`
+	LeaderID     string     `json:"leader_id"`
+	PrevLogIndex int        `json:"prev_log_index"`
+	PrevLogTerm  int        `json:"prev_log_term"`
+	Entries      []Entry[C] `json:"entries"`
+	LeaderCommit int        `json:"leader_commit"`
 }
 
 // AppendEntriesReply adds two fields to Figure 2's: MatchIndex, the last
@@ -41,7 +41,7 @@ type AppendEntriesReply struct {
 
 // ---- RequestVote, receiver ----
 
-func (n *Node) handleRequestVote(msg maelstrom.Msg) {
+func (n *Server[C]) handleRequestVote(msg maelstrom.Msg) {
 	args, err := maelstrom.Decode[RequestVoteArgs](msg)
 	if err != nil {
 		n.env.ReplyError(msg, maelstrom.MalformedRequest, err.Error())
@@ -67,7 +67,7 @@ func (n *Node) handleRequestVote(msg maelstrom.Msg) {
 // logUpToDate is the election restriction §5.4.1: the candidate's log must
 // be at least as up-to-date as ours — a later last term, or the same last
 // term and at least as long.
-func (n *Node) logUpToDate(lastIndex, lastTerm int) bool {
+func (n *Server[C]) logUpToDate(lastIndex, lastTerm int) bool {
 	if lastTerm != n.lastTerm() {
 		return lastTerm > n.lastTerm()
 	}
@@ -76,8 +76,8 @@ func (n *Node) logUpToDate(lastIndex, lastTerm int) bool {
 
 // ---- AppendEntries, receiver ----
 
-func (n *Node) handleAppendEntries(msg maelstrom.Msg) {
-	args, err := maelstrom.Decode[AppendEntriesArgs](msg)
+func (n *Server[C]) handleAppendEntries(msg maelstrom.Msg) {
+	args, err := maelstrom.Decode[AppendEntriesArgs[C]](msg)
 	if err != nil {
 		n.env.ReplyError(msg, maelstrom.MalformedRequest, err.Error())
 		return
@@ -88,7 +88,7 @@ func (n *Node) handleAppendEntries(msg maelstrom.Msg) {
 }
 
 // appendEntries is Figure 2's receiver implementation.
-func (n *Node) appendEntries(args AppendEntriesArgs) AppendEntriesReply {
+func (n *Server[C]) appendEntries(args AppendEntriesArgs[C]) AppendEntriesReply {
 	// 1. Reply false if term < currentTerm (§5.1).
 	if args.Term < n.currentTerm {
 		return AppendEntriesReply{Term: n.currentTerm}
@@ -154,19 +154,19 @@ func (n *Node) appendEntries(args AppendEntriesArgs) AppendEntriesReply {
 // ---- AppendEntries, leader ----
 
 // broadcastAppend starts a new round: an AppendEntries to every follower.
-func (n *Node) broadcastAppend() {
+func (n *Server[C]) broadcastAppend() {
 	n.round++
-	for _, p := range n.peers {
+	for p := range n.peers {
 		n.sendAppend(p)
 	}
 }
 
-// sendAppend sends peer the entries from nextIndex[peer], at most maxBatch,
-// as part of the current round.
-func (n *Node) sendAppend(peer string) {
+// sendAppend sends peer (an index into peers) the entries from
+// nextIndex[peer], at most maxBatch, as part of the current round.
+func (n *Server[C]) sendAppend(peer int) {
 	next := n.nextIndex[peer]
 	end := min(n.lastIndex()+1, next+maxBatch)
-	args := AppendEntriesArgs{
+	args := AppendEntriesArgs[C]{
 		Term:         n.currentTerm,
 		LeaderID:     n.env.ID(),
 		PrevLogIndex: next - 1,
@@ -177,18 +177,18 @@ func (n *Node) sendAppend(peer string) {
 	}
 	round := n.round
 	n.sent[peer] = true
-	n.env.RPC(peer, "append_entries", args, appendTimeout, func(resp maelstrom.Msg, err error) {
+	n.env.RPC(n.peers[peer], "append_entries", args, appendTimeout, func(resp maelstrom.Msg, err error) {
 		n.onAppendReply(peer, args, round, resp, err)
 	})
 }
 
-func (n *Node) onAppendReply(peer string, args AppendEntriesArgs, round int, resp maelstrom.Msg, err error) {
+func (n *Server[C]) onAppendReply(peer int, args AppendEntriesArgs[C], round int, resp maelstrom.Msg, err error) {
 	if err != nil {
 		return // the next heartbeat resends from nextIndex
 	}
 	reply, derr := maelstrom.Decode[AppendEntriesReply](resp)
 	if derr != nil {
-		n.env.Logf("bad append_entries reply from %s: %v", peer, derr)
+		n.env.Logf("bad append_entries reply from %s: %v", n.peers[peer], derr)
 		return
 	}
 	if reply.Term > n.currentTerm {
@@ -202,10 +202,16 @@ func (n *Node) onAppendReply(peer string, args AppendEntriesArgs, round int, res
 	// Any answer in our term means peer still takes us for its leader: it
 	// counts toward the ReadIndex round and the quorum check.
 	n.heard[peer] = true
-	n.acked[peer] = max(n.acked[peer], round)
+	if round > n.acked[peer] {
+		n.ackedRounds.raise(n.acked[peer], round)
+		n.acked[peer] = round
+	}
 
 	if reply.Success {
-		n.matchIndex[peer] = max(n.matchIndex[peer], reply.MatchIndex)
+		if reply.MatchIndex > n.matchIndex[peer] {
+			n.matched.raise(n.matchIndex[peer], reply.MatchIndex)
+			n.matchIndex[peer] = reply.MatchIndex
+		}
 		n.nextIndex[peer] = max(n.nextIndex[peer], n.matchIndex[peer]+1)
 		n.advanceCommitIndex()
 		if len(args.Entries) == maxBatch && n.nextIndex[peer] <= n.lastIndex() {
@@ -224,24 +230,51 @@ func (n *Node) onAppendReply(peer string, args AppendEntriesArgs, round int, res
 
 // advanceCommitIndex is Figure 2's rule for leaders: if there exists an N >
 // commitIndex such that a majority of matchIndex[i] >= N and log[N].term ==
-// currentTerm, set commitIndex = N.
-func (n *Node) advanceCommitIndex() {
-	for idx := n.lastIndex(); idx > n.commitIndex; idx-- {
-		// §5.4.2: a leader commits only entries from its own term by counting
-		// replicas; earlier ones commit with them (Figure 8).
-		if n.log[idx].Term != n.currentTerm {
-			return
-		}
-		count := 1 // our own copy, synced in appendLocal
-		for _, p := range n.peers {
-			if n.matchIndex[p] >= idx {
-				count++
-			}
-		}
-		if count >= n.quorum {
-			n.commitIndex = idx
-			n.applyCommitted()
-			return
-		}
+// currentTerm, set commitIndex = N. The largest N that a majority has is
+// what n.matched tracks, counting the leader's own copy (synced in
+// appendLocal) as its last index.
+func (n *Server[C]) advanceCommitIndex() {
+	idx := n.matched.value(n.lastIndex())
+	// §5.4.2: a leader commits only entries from its own term by counting
+	// replicas; earlier ones commit with them (Figure 8). Terms only grow
+	// along the log, so if log[idx] is older, every N below it is too.
+	if idx > n.commitIndex && n.log[idx].Term == n.currentTerm {
+		n.commitIndex = idx
+		n.applyCommitted()
 	}
+}
+
+// majority tracks, for values that only grow (each follower's matchIndex,
+// the last round each acknowledged), the largest v that a majority of the
+// servers have reached, the leader counting as having reached its own
+// value. Raising a follower's value costs the values it passes, so the
+// work is that of the replication itself, not a count over every follower
+// on every reply.
+type majority struct {
+	quorum  int
+	reached []int // reached[v]: followers whose value is at least v (v >= 1)
+	top     int   // the largest v with reached[v] + 1 >= quorum
+}
+
+func newMajority(quorum int) majority { return majority{quorum: quorum, reached: []int{0}} }
+
+// raise records that a follower's value grew from old to new.
+func (m *majority) raise(old, new int) {
+	for len(m.reached) <= new {
+		m.reached = append(m.reached, 0)
+	}
+	for v := old + 1; v <= new; v++ {
+		m.reached[v]++
+	}
+	for m.top+1 < len(m.reached) && m.reached[m.top+1]+1 >= m.quorum {
+		m.top++
+	}
+}
+
+// value is the largest v a majority has reached, given the leader's own.
+func (m *majority) value(own int) int {
+	if m.quorum <= 1 {
+		return own
+	}
+	return min(m.top, own)
 }

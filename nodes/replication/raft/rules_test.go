@@ -11,8 +11,16 @@ import (
 	"github.com/ddbbench/ddbbench/nodes/kvstate"
 )
 
-// These tests drive one node directly through a fake Env: every message and
-// RPC callback is delivered by hand, and the store can crash.
+// These tests drive one node of the register directly through a fake Env:
+// every message and RPC callback is delivered by hand, and the store can
+// crash.
+
+// The register's instantiations of the generic types.
+type (
+	kvEntry   = Entry[kvstate.Op]
+	kvAppend  = AppendEntriesArgs[kvstate.Op]
+	kvForward = ForwardBody[kvstate.Op]
+)
 
 // fakeStore keeps synced and unsynced writes apart; crash loses the unsynced
 // ones (the harsher of the simulator's two crash modes).
@@ -80,14 +88,16 @@ func newFakeEnv(t *testing.T, store *fakeStore) *fakeEnv {
 	return &fakeEnv{t: t, id: "n0", ids: []string{"n0", "n1", "n2"}, store: store}
 }
 
-func (e *fakeEnv) ID() string                { return e.id }
-func (e *fakeEnv) NodeIDs() []string         { return e.ids }
-func (e *fakeEnv) Now() time.Duration        { return 0 }
-func (e *fakeEnv) Rand() nodes.Rand          { return fakeRand{} }
-func (e *fakeEnv) Store() nodes.Store        { return e.store }
-func (e *fakeEnv) SetRole(r string)          { e.role = r }
-func (e *fakeEnv) WaitsFor(string, []string) {}
-func (e *fakeEnv) Logf(string, ...any)       {}
+func (e *fakeEnv) ID() string                         { return e.id }
+func (e *fakeEnv) NodeIDs() []string                  { return e.ids }
+func (e *fakeEnv) Now() time.Duration                 { return 0 }
+func (e *fakeEnv) Rand() nodes.Rand                   { return fakeRand{} }
+func (e *fakeEnv) Store() nodes.Store                 { return e.store }
+func (e *fakeEnv) SetRole(r string)                   { e.role = r }
+func (e *fakeEnv) WaitsFor(string, []string)          {}
+func (e *fakeEnv) SetPhase(string)                    {}
+func (e *fakeEnv) CommitState(string, string, string) {}
+func (e *fakeEnv) Logf(string, ...any)                {}
 func (e *fakeEnv) Send(dest, typ string, body any) {
 	e.t.Fatalf("unexpected one-way %s to %s", typ, dest)
 }
@@ -170,7 +180,7 @@ func boot(t *testing.T, store *fakeStore, term int, logTerms ...int) (*Node, *fa
 	}
 	store.Sync()
 	env := newFakeEnv(t, store)
-	n := &Node{}
+	n := New().(*Node)
 	n.Init(env)
 	return n, env
 }
@@ -188,7 +198,7 @@ func vote(t *testing.T, n *Node, env *fakeEnv, args RequestVoteArgs) RequestVote
 	return r
 }
 
-func appendReq(t *testing.T, n *Node, env *fakeEnv, args AppendEntriesArgs) AppendEntriesReply {
+func appendReq(t *testing.T, n *Node, env *fakeEnv, args kvAppend) AppendEntriesReply {
 	t.Helper()
 	m, ok := env.request(n, args.LeaderID, "append_entries", args)
 	if !ok {
@@ -255,8 +265,8 @@ func TestFollowerTruncatesConflicts(t *testing.T) {
 	store := newFakeStore()
 	n, env := boot(t, store, 2, 1, 1, 2, 2) // log: [t1, t1, t2, t2]
 
-	e3 := Entry{Term: 3, Op: &kvstate.Op{F: "write", Key: 1, Value: 7}, Client: "c1", ReqID: 1}
-	r := appendReq(t, n, env, AppendEntriesArgs{Term: 3, LeaderID: "n1", PrevLogIndex: 2, PrevLogTerm: 1, Entries: []Entry{e3}})
+	e3 := kvEntry{Term: 3, Op: &kvstate.Op{F: "write", Key: 1, Value: 7}, Client: "c1", ReqID: 1}
+	r := appendReq(t, n, env, kvAppend{Term: 3, LeaderID: "n1", PrevLogIndex: 2, PrevLogTerm: 1, Entries: []kvEntry{e3}})
 	if !r.Success || r.MatchIndex != 3 {
 		t.Fatalf("append after a matching prefix: %+v", r)
 	}
@@ -269,20 +279,20 @@ func TestFollowerTruncatesConflicts(t *testing.T) {
 
 	// A delayed copy of an older AppendEntries: everything matches, nothing
 	// may be cut.
-	r = appendReq(t, n, env, AppendEntriesArgs{Term: 3, LeaderID: "n1", PrevLogIndex: 1, PrevLogTerm: 1, Entries: []Entry{{Term: 1}}})
+	r = appendReq(t, n, env, kvAppend{Term: 3, LeaderID: "n1", PrevLogIndex: 1, PrevLogTerm: 1, Entries: []kvEntry{{Term: 1}}})
 	if !r.Success || r.MatchIndex != 2 || !sameInts(logTerms(n), []int{1, 1, 3}) {
 		t.Fatalf("a matching old AppendEntries changed the log: %+v, log %v", r, logTerms(n))
 	}
 
 	// Mismatches: prevLogTerm differs, or the log is too short.
-	if r := appendReq(t, n, env, AppendEntriesArgs{Term: 3, LeaderID: "n1", PrevLogIndex: 3, PrevLogTerm: 2}); r.Success || r.ConflictIndex != 3 {
+	if r := appendReq(t, n, env, kvAppend{Term: 3, LeaderID: "n1", PrevLogIndex: 3, PrevLogTerm: 2}); r.Success || r.ConflictIndex != 3 {
 		t.Fatalf("prevLogTerm mismatch: %+v, want a rejection with conflict index 3", r)
 	}
-	if r := appendReq(t, n, env, AppendEntriesArgs{Term: 3, LeaderID: "n1", PrevLogIndex: 7, PrevLogTerm: 3}); r.Success || r.ConflictIndex != 4 {
+	if r := appendReq(t, n, env, kvAppend{Term: 3, LeaderID: "n1", PrevLogIndex: 7, PrevLogTerm: 3}); r.Success || r.ConflictIndex != 4 {
 		t.Fatalf("prevLogIndex past the end: %+v, want a rejection with conflict index 4", r)
 	}
 	// A stale leader is refused (§5.1).
-	if r := appendReq(t, n, env, AppendEntriesArgs{Term: 2, LeaderID: "n2", PrevLogIndex: 0}); r.Success || r.Term != 3 {
+	if r := appendReq(t, n, env, kvAppend{Term: 2, LeaderID: "n2", PrevLogIndex: 0}); r.Success || r.Term != 3 {
 		t.Fatalf("stale leader: %+v", r)
 	}
 
@@ -295,8 +305,8 @@ func TestFollowerTruncatesConflicts(t *testing.T) {
 	if _, ok := store.Get(entryKey(4)); ok {
 		t.Fatal("the truncated entry 4 is still in the store")
 	}
-	appendReq(t, n, env, AppendEntriesArgs{Term: 3, LeaderID: "n1", PrevLogIndex: 3, PrevLogTerm: 3, LeaderCommit: 3})
-	if v, ok := n.kv.Get(1); !ok || v != 7 || n.lastApplied != 3 {
+	appendReq(t, n, env, kvAppend{Term: 3, LeaderID: "n1", PrevLogIndex: 3, PrevLogTerm: 3, LeaderCommit: 3})
+	if v, ok := n.sm.(*register).kv.Get(1); !ok || v != 7 || n.lastApplied != 3 {
 		t.Fatalf("after commit: key 1 = %d (%v), lastApplied %d; want 7 and 3", v, ok, n.lastApplied)
 	}
 }
@@ -340,7 +350,7 @@ func ackAppends(n *Node, env *fakeEnv, peer string) {
 		if r.dest != peer {
 			continue
 		}
-		a := r.body.(AppendEntriesArgs)
+		a := r.body.(kvAppend)
 		r.cb(answer(AppendEntriesReply{Term: a.Term, Success: true, MatchIndex: a.PrevLogIndex + len(a.Entries)}), nil)
 	}
 }
@@ -402,7 +412,7 @@ func TestReadIndex(t *testing.T) {
 // indefinite error, never a definite one.
 func TestForwardTimeoutIsIndefinite(t *testing.T) {
 	n, env := boot(t, newFakeStore(), 0)
-	appendReq(t, n, env, AppendEntriesArgs{Term: 1, LeaderID: "n1"})
+	appendReq(t, n, env, kvAppend{Term: 1, LeaderID: "n1"})
 	if _, ok := env.request(n, "c0", "write", maelstrom.WriteBody{Key: 1, Value: 5}); ok {
 		t.Fatal("follower answered a write itself")
 	}
@@ -429,8 +439,8 @@ func TestDeposedLeaderResolvesPendingWrites(t *testing.T) {
 	replies := len(env.replies)
 
 	// n1 leads term 2 with our index 2 but its own entry at 3.
-	other := Entry{Term: 2, Op: &kvstate.Op{F: "write", Key: 1, Value: 9}, Client: "c9", ReqID: 1}
-	r := appendReq(t, n, env, AppendEntriesArgs{Term: 2, LeaderID: "n1", PrevLogIndex: 2, PrevLogTerm: 1, Entries: []Entry{other}, LeaderCommit: 3})
+	other := kvEntry{Term: 2, Op: &kvstate.Op{F: "write", Key: 1, Value: 9}, Client: "c9", ReqID: 1}
+	r := appendReq(t, n, env, kvAppend{Term: 2, LeaderID: "n1", PrevLogIndex: 2, PrevLogTerm: 1, Entries: []kvEntry{other}, LeaderCommit: 3})
 	if !r.Success {
 		t.Fatalf("append from the new leader: %+v", r)
 	}
@@ -438,7 +448,7 @@ func TestDeposedLeaderResolvesPendingWrites(t *testing.T) {
 	if len(got) != 2 || got[0].Dest != "c0" || got[0].Type != "write_ok" || got[1].Dest != "c1" || errorCode(t, got[1]) != maelstrom.TemporarilyUnavailable {
 		t.Fatalf("pending writes resolved as %+v; want c0 write_ok, c1 error 11", got)
 	}
-	if v, _ := n.kv.Get(1); v != 9 {
+	if v, _ := n.sm.(*register).kv.Get(1); v != 9 {
 		t.Fatalf("key 1 = %d, want 9", v)
 	}
 }
@@ -448,9 +458,9 @@ func TestDuplicateCommandAppliedOnce(t *testing.T) {
 	n, env := boot(t, newFakeStore(), 0)
 	w := &kvstate.Op{F: "write", Key: 1, Value: 1}
 	cas := &kvstate.Op{F: "cas", Key: 1, From: 1, To: 2}
-	entries := []Entry{{Term: 1, Op: w, Client: "c0", ReqID: 1}, {Term: 1, Op: cas, Client: "c1", ReqID: 1}, {Term: 1, Op: w, Client: "c0", ReqID: 1}}
-	appendReq(t, n, env, AppendEntriesArgs{Term: 1, LeaderID: "n1", Entries: entries, LeaderCommit: 3})
-	if v, _ := n.kv.Get(1); v != 2 {
+	entries := []kvEntry{{Term: 1, Op: w, Client: "c0", ReqID: 1}, {Term: 1, Op: cas, Client: "c1", ReqID: 1}, {Term: 1, Op: w, Client: "c0", ReqID: 1}}
+	appendReq(t, n, env, kvAppend{Term: 1, LeaderID: "n1", Entries: entries, LeaderCommit: 3})
+	if v, _ := n.sm.(*register).kv.Get(1); v != 2 {
 		t.Fatalf("key 1 = %d after write 1, cas 1->2, duplicate write 1; want 2", v)
 	}
 }
@@ -463,10 +473,10 @@ func TestBodiesSurviveTheWire(t *testing.T) {
 	for _, body := range []any{
 		RequestVoteArgs{Term: 4, CandidateID: "n2", LastLogIndex: 9, LastLogTerm: 3},
 		RequestVoteReply{Term: 4, VoteGranted: true},
-		AppendEntriesArgs{Term: 4, LeaderID: "n1", PrevLogIndex: 2, PrevLogTerm: 1, LeaderCommit: 2,
-			Entries: []Entry{{Term: 4}, {Term: 4, Op: op, Client: "c7", ReqID: 12}}},
+		kvAppend{Term: 4, LeaderID: "n1", PrevLogIndex: 2, PrevLogTerm: 1, LeaderCommit: 2,
+			Entries: []kvEntry{{Term: 4}, {Term: 4, Op: op, Client: "c7", ReqID: 12}}},
 		AppendEntriesReply{Term: 4, MatchIndex: 3, ConflictIndex: 2},
-		ForwardBody{Op: *op, Client: "c7", ReqID: 12},
+		kvForward{Op: *op, Client: "c7", ReqID: 12},
 	} {
 		line, err := maelstrom.AppendLine(nil, maelstrom.Msg{Src: "n1", Dest: "n0", Type: "x", MsgID: 5, Body: body})
 		if err != nil {
@@ -482,12 +492,12 @@ func TestBodiesSurviveTheWire(t *testing.T) {
 			got, err = maelstrom.Decode[RequestVoteArgs](m)
 		case RequestVoteReply:
 			got, err = maelstrom.Decode[RequestVoteReply](m)
-		case AppendEntriesArgs:
-			got, err = maelstrom.Decode[AppendEntriesArgs](m)
+		case kvAppend:
+			got, err = maelstrom.Decode[kvAppend](m)
 		case AppendEntriesReply:
 			got, err = maelstrom.Decode[AppendEntriesReply](m)
-		case ForwardBody:
-			got, err = maelstrom.Decode[ForwardBody](m)
+		case kvForward:
+			got, err = maelstrom.Decode[kvForward](m)
 		}
 		if err != nil || !reflect.DeepEqual(got, body) {
 			t.Errorf("%T: got %+v (%v) from %s", body, got, err, line)

@@ -135,7 +135,7 @@ func TestValidUnderLeaderFaults(t *testing.T) {
 func localReadsStrategy() nodes.Strategy {
 	s := Strategy()
 	s.Name = "raft-local-reads"
-	s.New = func() nodes.Node { return &Node{localReads: true} }
+	s.New = func() nodes.Node { return &Node{sm: newRegister(), localReads: true} }
 	return s
 }
 

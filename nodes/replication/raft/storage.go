@@ -17,7 +17,7 @@ func entryKey(i int) string { return "raft/log/" + strconv.Itoa(i) }
 
 // saveTermAndVote writes currentTerm and votedFor; the caller syncs before
 // anything depends on them.
-func (n *Node) saveTermAndVote() {
+func (n *Server[C]) saveTermAndVote() {
 	s := n.env.Store()
 	s.Put(keyTerm, strconv.AppendInt(nil, int64(n.currentTerm), 10))
 	s.Put(keyVote, []byte(n.votedFor))
@@ -26,7 +26,7 @@ func (n *Node) saveTermAndVote() {
 // saveLog writes the entries from index from to the end and the new length,
 // deleting keys past the end that a truncation left (up to oldLast). The
 // caller syncs.
-func (n *Node) saveLog(from, oldLast int) {
+func (n *Server[C]) saveLog(from, oldLast int) {
 	s := n.env.Store()
 	for i := from; i <= n.lastIndex(); i++ {
 		b, err := json.Marshal(n.log[i])
@@ -43,7 +43,7 @@ func (n *Node) saveLog(from, oldLast int) {
 
 // appendLocal appends e to the leader's own log and syncs it, so that the
 // leader's own copy counts toward a majority only once it is durable.
-func (n *Node) appendLocal(e Entry) int {
+func (n *Server[C]) appendLocal(e Entry[C]) int {
 	n.log = append(n.log, e)
 	idx := n.lastIndex()
 	n.saveLog(idx, idx-1)
@@ -54,9 +54,9 @@ func (n *Node) appendLocal(e Entry) int {
 // restore reads the persistent state back after a restart. A missing or
 // unreadable entry cuts the log there (it was never acknowledged: entries are
 // synced before the length that covers them is acknowledged).
-func (n *Node) restore() {
+func (n *Server[C]) restore() {
 	s := n.env.Store()
-	n.log = []Entry{{Term: 0}}
+	n.log = []Entry[C]{{Term: 0}}
 	if b, ok := s.Get(keyTerm); ok {
 		n.currentTerm, _ = strconv.Atoi(string(b))
 	}
@@ -69,7 +69,7 @@ func (n *Node) restore() {
 	}
 	for i := 1; i <= length; i++ {
 		b, ok := s.Get(entryKey(i))
-		var e Entry
+		var e Entry[C]
 		if !ok || json.Unmarshal(b, &e) != nil {
 			n.env.Logf("log entry %d of %d unreadable: log cut to %d entries", i, length, i-1)
 			break
