@@ -42,6 +42,9 @@ func assemble(out *Outcome, check bool) *reports.Run {
 	r.Faults = reports.FaultsOf(out.Faults)
 	r.ProtocolWarnings = protocolWarnings(out.Warnings)
 	r.Unstarted, r.Interrupted = out.Unstarted, out.Interrupted
+	for _, c := range out.LogsCut {
+		r.NodeLogsCut = append(r.NodeLogsCut, reports.LogCut{Node: c.Node, LimitBytes: c.Limit, WrittenBytes: c.Written, CutBytes: c.Cut})
+	}
 	r.RunS, r.WallS = out.Duration.Seconds(), out.Wall.Seconds()
 	if out.Err != nil {
 		r.Error = out.Err.Error()

@@ -82,6 +82,10 @@ type Config struct {
 	WorkDir     string
 	LogStderr   io.Writer // also copy node stderr here
 	InitTimeout time.Duration
+	// NodeLogLimit caps each node process's log, in bytes; past it the
+	// first and last halves are kept (0: proc.DefaultLogLimit, negative:
+	// no cap).
+	NodeLogLimit int64
 	// Availability, when set, makes availability a checked property: a
 	// fraction of operations that must succeed, or every one with Total.
 	Availability *AvailabilityRequirement
@@ -110,6 +114,13 @@ func Defaults() Config {
 		Txn:             txns.DefaultConfig(),
 	}
 }
+
+// MaxArrivals bounds the operations one run schedules (rate times time
+// limit). Every arrival is an event and, until a client takes it, a queued
+// operation: a run past this bound would take hours of arrivals in the
+// simulator, or memory without end with real processes, before it could
+// report anything.
+const MaxArrivals = 10_000_000
 
 // ErrBadConfig wraps every configuration error: the CLI exits 254 on it.
 var ErrBadConfig = errors.New("bad arguments")
@@ -162,8 +173,11 @@ func (c *Config) Validate() error {
 		return badf("--node-count must be at least 1, got %d", c.NodeCount)
 	case c.TimeLimit <= 0:
 		return badf("--time-limit must be positive, got %v", c.TimeLimit)
-	case c.Rate < 0:
-		return badf("--rate must not be negative, got %v", c.Rate)
+	case !(c.Rate > 0): // NaN too
+		return badf("--rate must be a positive number of operations per second, got %v", c.Rate)
+	case c.Rate*c.TimeLimit.Seconds() > MaxArrivals:
+		return badf("--rate %v for --time-limit %v schedules %.3g operations; a run schedules at most %d (lower --rate or --time-limit)",
+			c.Rate, c.TimeLimit.Seconds(), c.Rate*c.TimeLimit.Seconds(), MaxArrivals)
 	case c.Concurrency < 0:
 		return badf("--concurrency must not be negative, got %d", c.Concurrency)
 	case c.Latency < 0:
@@ -176,6 +190,10 @@ func (c *Config) Validate() error {
 		return badf("--op-timeout must be positive, got %v", c.OpTimeout)
 	case c.Recovery < 0:
 		return badf("--recovery must not be negative, got %v", c.Recovery)
+	case c.CheckTimeout < 0:
+		return badf("--check-timeout must be positive, got %v", c.CheckTimeout)
+	case c.InitTimeout < 0:
+		return badf("--init-timeout must be positive, got %v", c.InitTimeout)
 	}
 	if c.Strategy.NoCAS {
 		// A cas observes the register as a read does (success or failure
@@ -207,6 +225,21 @@ func (c *Config) Validate() error {
 		c.CheckTimeout = Defaults().CheckTimeout
 	}
 	return nil
+}
+
+// Warnings are things about a valid configuration that make a run test
+// less than its user probably meant, such as a nemesis that never fires.
+// Call after Validate.
+func (c *Config) Warnings() []string {
+	var ws []string
+	nem, err := nemesis.New(c.Nemesis, c.NemesisInterval, rand.New(rand.NewPCG(0, 0)))
+	if err == nil {
+		for _, kind := range nem.Silent(c.TimeLimit) {
+			ws = append(ws, fmt.Sprintf("nemesis %s injects nothing: its first fault would start %v into the run, and the load stops at --time-limit %v (lower --nemesis-interval or raise --time-limit)",
+				kind, nem.FirstStart(kind), c.TimeLimit))
+		}
+	}
+	return ws
 }
 
 // SetContention sets the bank workload to a named contention level.

@@ -37,7 +37,8 @@ type Outcome struct {
 	Faults    []history.Fault
 	Messages  sim.Stats
 	Logs      map[string][]byte
-	Unstarted int // arrivals the clients never got to
+	LogsCut   []proc.LogCut // node process logs cut to their limit
+	Unstarted int           // arrivals the clients never got to
 	// Arrivals and Started count the main phase's scheduled arrivals and
 	// the operations clients invoked for them, over MainPhase.
 	Arrivals, Started int
@@ -97,7 +98,9 @@ func SimulateWith(ctx context.Context, cfg Config, strategy nodes.Strategy, prog
 // child processes that must be started (init) and reaped.
 type servers struct {
 	start func(ctx context.Context) error
-	close func()
+	close func() // safe to call more than once
+	// logsCut, when set, reports the logs cut to their limit, after close.
+	logsCut func() []proc.LogCut
 }
 
 // processServers hosts cfg.Bin as one child process per node, in real time.
@@ -111,12 +114,13 @@ func processServers(cfg *Config, s *sim.Sim, ids []string) (*servers, error) {
 		LogDir:      filepath.Join(cfg.WorkDir, "node-logs"),
 		LogStderr:   cfg.LogStderr,
 		InitTimeout: cfg.InitTimeout,
+		LogLimit:    cfg.NodeLogLimit,
 		ExitIsCrash: slices.ContainsFunc(cfg.Nemesis, func(k string) bool { return strings.HasPrefix(k, "kill") }),
 	}, s, ids)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
 	}
-	return &servers{start: c.Start, close: c.Close}, nil
+	return &servers{start: c.Start, close: c.Close, logsCut: c.LogsCut}, nil
 }
 
 func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string) (*servers, error), progress func(Progress)) (*Outcome, error) {
@@ -182,6 +186,12 @@ func run(ctx context.Context, cfg Config, host func(*Config, *sim.Sim, []string)
 	finish := func(runErr error) (*Outcome, error) {
 		nem.HealAll()
 		driver.Abandon()
+		// The nodes are done with: end them now, so that what their logs
+		// lost is known.
+		srv.close()
+		if srv.logsCut != nil {
+			out.LogsCut = srv.logsCut()
+		}
 		out.History = driver.History()
 		out.Faults = nem.Faults()
 		out.Messages = s.Stats()

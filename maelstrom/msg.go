@@ -142,9 +142,9 @@ func ParseLine(line []byte) (Msg, error) {
 // AppendLine appends m as one JSON line (with its newline) to dst.
 func AppendLine(dst []byte, m Msg) ([]byte, error) {
 	dst = append(dst, `{"src":`...)
-	dst = strconv.AppendQuote(dst, m.Src)
+	dst = appendString(dst, m.Src)
 	dst = append(dst, `,"dest":`...)
-	dst = strconv.AppendQuote(dst, m.Dest)
+	dst = appendString(dst, m.Dest)
 	dst = append(dst, `,"body":`...)
 	var err error
 	if m.Raw != nil {
@@ -155,10 +155,26 @@ func AppendLine(dst []byte, m Msg) ([]byte, error) {
 	return append(dst, '}', '\n'), nil
 }
 
+// appendString appends s as a JSON string. Node ids and types are short
+// and plain almost always, so those are copied as they are; anything else
+// goes through encoding/json, whose escapes are JSON's (Go's quoting, as
+// strconv.Quote does it, writes "\x01", which JSON does not have).
+func appendString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			b, _ := json.Marshal(s) // a string always encodes
+			return append(dst, b...)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
+}
+
 // appendBody writes the header fields followed by the fields of m.Body.
 func appendBody(dst []byte, m Msg) ([]byte, error) {
 	dst = append(dst, `{"type":`...)
-	dst = strconv.AppendQuote(dst, m.Type)
+	dst = appendString(dst, m.Type)
 	if m.HasMsgID() {
 		dst = append(dst, `,"msg_id":`...)
 		dst = strconv.AppendInt(dst, int64(m.MsgID), 10)

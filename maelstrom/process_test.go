@@ -89,9 +89,9 @@ func startBinary(t *testing.T, name string) *wire {
 			if err != nil {
 				t.Errorf("%s exited with %v after stdin closed; stderr:\n%s", name, err, stderr.String())
 			}
-		case <-time.After(5 * time.Second):
+		case <-time.After(time.Minute):
 			cmd.Process.Kill()
-			t.Errorf("%s still running 5s after stdin closed", name)
+			t.Errorf("%s still running a minute after stdin closed", name)
 		}
 	})
 	return w

@@ -168,6 +168,35 @@ func (n *Nemesis) Kinds() []string {
 	return names
 }
 
+// FirstStart is how long after Start the first fault of kind starts (see
+// Start), 0 for a kind not configured.
+func (n *Nemesis) FirstStart(kind string) time.Duration {
+	for i, spec := range n.kinds {
+		if spec.name == kind {
+			return n.firstStart(i)
+		}
+	}
+	return 0
+}
+
+// firstStart staggers the kinds over the first interval, so that several
+// kinds do not all strike at once: kind i of k starts at interval*(1+i/k).
+func (n *Nemesis) firstStart(i int) time.Duration {
+	return n.interval + time.Duration(i)*n.interval/time.Duration(len(n.kinds))
+}
+
+// Silent lists the configured kinds that would inject nothing in a main
+// phase lasting limit: their first fault would start at or after it.
+func (n *Nemesis) Silent(limit time.Duration) []string {
+	var kinds []string
+	for _, spec := range n.kinds {
+		if n.FirstStart(spec.name) >= limit {
+			kinds = append(kinds, spec.name)
+		}
+	}
+	return kinds
+}
+
 // Start schedules the faults on t. Times are on t's clock: kind i of k
 // starts its first fault at now + interval + i*interval/k, stops it an
 // interval later, starts the next one an interval after that, and so on;
@@ -182,10 +211,8 @@ func (n *Nemesis) Start(t Target, until time.Duration) {
 		return
 	}
 	n.started, n.t = true, t
-	k := time.Duration(len(n.kinds))
 	for i, spec := range n.kinds {
-		stagger := time.Duration(i) * n.interval / k
-		t.After(n.interval+stagger, func() { n.cycle(spec, until) })
+		t.After(n.firstStart(i), func() { n.cycle(spec, until) })
 	}
 }
 

@@ -689,6 +689,40 @@ func TestSimulatorDeterminism(t *testing.T) {
 	}
 }
 
+// Silent names exactly the kinds that Start's schedule lets inject nothing
+// before the limit: a warning built on it is neither missing nor false.
+func TestSilentKindsAreTheOnesThatNeverFire(t *testing.T) {
+	kinds := []string{"kill-one", "pause-one", "partition"}
+	for _, tc := range []struct {
+		interval, until time.Duration
+		silent          []string
+	}{
+		{10 * time.Second, 5 * time.Second, kinds}, // --time-limit 5 with the default interval
+		{10 * time.Second, 10 * time.Second, kinds},
+		{3 * time.Second, 4 * time.Second, []string{"pause-one", "partition"}}, // first starts at 3, 4, 5 s
+		{3 * time.Second, secs(4.5), []string{"partition"}},
+		{time.Second, 30 * time.Second, nil},
+	} {
+		n := mustNew(t, kinds, tc.interval, 1)
+		if got := n.Silent(tc.until); !slices.Equal(got, tc.silent) {
+			t.Errorf("interval %v until %v: Silent = %v, want %v", tc.interval, tc.until, got, tc.silent)
+		}
+		ft := newFake(t, 5)
+		n.Start(ft, tc.until)
+		ft.run(tc.until + 3*tc.interval)
+		fired := map[string]bool{}
+		for _, f := range n.Faults() {
+			fired[f.Kind] = true
+		}
+		for i, kind := range kinds {
+			family := []string{"kill", "pause", "partition"}[i]
+			if fired[family] == slices.Contains(tc.silent, kind) {
+				t.Errorf("interval %v until %v: %s fired %v, but Silent says %v", tc.interval, tc.until, kind, fired[family], tc.silent)
+			}
+		}
+	}
+}
+
 // With clients, a pause fault also pauses a lock holder, waiting for one to
 // appear, and a clock fault also skews clients' clocks; without, clients
 // are never touched.

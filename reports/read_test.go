@@ -54,7 +54,7 @@ func TestReadResultsRefusesWhatIsNotTheFormat(t *testing.T) {
 		change func(m map[string]any)
 		want   string
 	}{
-		{"an older format", func(m map[string]any) { m["format"] = 1 }, "format 1, but this ddbbench reads format 2"},
+		{"an older format", func(m map[string]any) { m["format"] = 1 }, "format 1, but this ddbbench reads format 3"},
 		{"a boolean verdict", func(m map[string]any) { m["valid"] = true }, `/valid: is true, want one of "true", "false", "unknown"`},
 		{"a CamelCase key", func(m map[string]any) { m["config"].(map[string]any)["TimeLimit"] = 5 }, "/config/TimeLimit: unexpected key"},
 		{"a duration without its unit", func(m map[string]any) {
@@ -76,7 +76,7 @@ func TestReadResultsRefusesWhatIsNotTheFormat(t *testing.T) {
 			t.Errorf("%s: got %v, want an error containing %q", tc.name, err, tc.want)
 		}
 	}
-	if _, err := ReadResults(strings.NewReader(`{"format": 2`)); err == nil {
+	if _, err := ReadResults(strings.NewReader(`{"format": 3`)); err == nil {
 		t.Error("truncated JSON accepted")
 	}
 }

@@ -25,7 +25,7 @@ import (
 
 // Format is the version of results.json's schema (docs/results.md). It
 // changes whenever the schema does.
-const Format = 2
+const Format = 3
 
 // Results is the schema of results.json, documented in docs/results.md and
 // checked by results.schema.json.
@@ -77,6 +77,19 @@ type Results struct {
 	Faults []Fault            `json:"faults"`
 
 	Config RunConfig `json:"config"`
+
+	// NodeLogsCut lists the node process logs cut to --node-log-limit;
+	// absent when none was.
+	NodeLogsCut []LogCut `json:"node_logs_cut,omitempty"`
+}
+
+// LogCut is a node log that outgrew its limit (--node-log-limit): its
+// middle was cut, its first and last halves kept.
+type LogCut struct {
+	Node         string `json:"node"`
+	LimitBytes   int64  `json:"limit_bytes"`
+	WrittenBytes int64  `json:"written_bytes"`
+	CutBytes     int64  `json:"cut_bytes"`
 }
 
 // Fault is one nemesis action's active window.

@@ -80,11 +80,17 @@ func Summary(r *Results, dir string) string {
 	if len(r.Faults) > 0 {
 		fmt.Fprintf(&b, "  faults        %d injected\n", len(r.Faults))
 	}
+	for _, c := range r.NodeLogsCut {
+		fmt.Fprintf(&b, "  node log      %s cut: %.1f MiB written, %.1f MiB of the middle not kept (--node-log-limit)\n",
+			c.Node, mib(c.WrittenBytes), mib(c.CutBytes))
+	}
 	if dir != "" {
 		fmt.Fprintf(&b, "  results       %s\n", dir)
 	}
 	return b.String()
 }
+
+func mib(n int64) float64 { return float64(n) / (1 << 20) }
 
 // abortCauses lists aborted attempts by cause, " (died 3, wounded 1)".
 func abortCauses(m map[string]int) string {

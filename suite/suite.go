@@ -207,17 +207,90 @@ func (m *Matrix) CellAt(strategy, nemesis, level string) *Cell {
 	return nil
 }
 
-// Execute runs the suite. progress, when set, is called after each run
-// (from one goroutine at a time) with the number done and the total.
-func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*Matrix, error) {
-	if cfg.Seeds < 1 {
-		return nil, fmt.Errorf("%w: --seeds must be at least 1", harness.ErrBadConfig)
+// Validate checks the suite's own settings and every cell's run
+// configuration, so that a bad argument is refused before anything runs.
+// It fills in the default nemeses.
+func (cfg *Config) Validate() error {
+	switch {
+	case cfg.Seeds < 1:
+		return fmt.Errorf("%w: --seeds must be at least 1, got %d", harness.ErrBadConfig, cfg.Seeds)
+	case cfg.Hunt < 0:
+		return fmt.Errorf("%w: --hunt must not be negative, got %d", harness.ErrBadConfig, cfg.Hunt)
+	case cfg.Parallel < 0:
+		return fmt.Errorf("%w: --parallel must not be negative, got %d", harness.ErrBadConfig, cfg.Parallel)
+	case len(cfg.Strategies) == 0:
+		return fmt.Errorf("%w: no strategies to run", harness.ErrBadConfig)
 	}
 	if err := cfg.Shard.Validate(); err != nil {
-		return nil, err
+		return err
 	}
 	if len(cfg.Nemeses) == 0 {
 		cfg.Nemeses = DefaultNemeses
+	}
+	for _, s := range cfg.Strategies {
+		for _, level := range cfg.levels() {
+			for _, nem := range cfg.Nemeses {
+				if _, err := cfg.cell(s, nem, level); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// levels are the contention levels the cells run at; "" alone for the
+// base configuration's workload.
+func (cfg *Config) levels() []string {
+	if len(cfg.Contention) == 0 {
+		return []string{""}
+	}
+	return cfg.Contention
+}
+
+// cell is the validated run configuration of strategy s under nemesis nem
+// at a contention level (its seed still to be set).
+func (cfg *Config) cell(s nodes.Strategy, nem, level string) (harness.Config, error) {
+	c := cfg.Base
+	c.Nemesis = nil
+	if nem != "none" {
+		c.Nemesis = []string{nem}
+	}
+	if level != "" {
+		if err := c.SetContention(level); err != nil {
+			return c, err
+		}
+	}
+	c.Strategy = s
+	return c, c.Validate()
+}
+
+// Warnings are the warnings of every cell's configuration, each once.
+func (cfg *Config) Warnings() []string {
+	var ws []string
+	for _, s := range cfg.Strategies {
+		for _, level := range cfg.levels() {
+			for _, nem := range cfg.Nemeses {
+				c, err := cfg.cell(s, nem, level)
+				if err != nil {
+					continue
+				}
+				for _, w := range c.Warnings() {
+					if !slices.Contains(ws, w) {
+						ws = append(ws, w)
+					}
+				}
+			}
+		}
+	}
+	return ws
+}
+
+// Execute runs the suite. progress, when set, is called after each run
+// (from one goroutine at a time) with the number done and the total.
+func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*Matrix, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	if cfg.FirstSeed == 0 {
 		cfg.FirstSeed = 1
@@ -228,10 +301,7 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 	}
 	start := time.Now()
 	m := &Matrix{Format: MatrixFormat, Group: cfg.Group, FirstSeed: cfg.FirstSeed, Nemeses: cfg.Nemeses, Contention: cfg.Contention, Seeds: cfg.Seeds, Hunt: cfg.Hunt, Config: baseRecord(cfg)}
-	levels := cfg.Contention
-	if len(levels) == 0 {
-		levels = []string{""}
-	}
+	levels := cfg.levels()
 	if cfg.Shard.Count > 0 {
 		shard := cfg.Shard
 		m.Shard = &shard
@@ -249,21 +319,11 @@ func Execute(ctx context.Context, cfg Config, progress func(done, total int)) (*
 				cell := &Cell{Strategy: s.Name, Nemesis: nem, Contention: level, Expected: expectation(s, nem), Runs: make([]Run, cfg.Seeds)}
 				m.Cells = append(m.Cells, cell)
 				for i := range cfg.Seeds {
-					c := cfg.Base
-					c.Nemesis = nil
-					if nem != "none" {
-						c.Nemesis = []string{nem}
-					}
-					if level != "" {
-						if err := c.SetContention(level); err != nil {
-							return nil, err
-						}
-					}
-					c.Seed = cfg.FirstSeed + int64(i)
-					c.Strategy = s
-					if err := c.Validate(); err != nil {
+					c, err := cfg.cell(s, nem, level)
+					if err != nil {
 						return nil, err
 					}
+					c.Seed = cfg.FirstSeed + int64(i)
 					jobs = append(jobs, job{cell: cell, slot: i, cfg: c, s: s})
 				}
 			}

@@ -23,7 +23,19 @@ type DriverConfig struct {
 	OpTimeout time.Duration // a client gives up on an operation after this (info)
 	// Nodes are the server nodes; client i talks to Nodes[i mod len(Nodes)].
 	Nodes []string
+	// MaxBacklog bounds the arrivals waiting for a free client
+	// (DefaultMaxBacklog when 0). An arrival that finds the backlog full
+	// counts as Unstarted at once. A schedule that far beyond what the
+	// clients manage says all it can through that count, and memory stays
+	// bounded however high the rate.
+	MaxBacklog int
 }
+
+// DefaultMaxBacklog is DriverConfig.MaxBacklog's default: deep enough that
+// a backlog reaching it means the system is hopelessly behind the schedule
+// (a hundred thousand operations wait), small enough to cost a few
+// megabytes.
+const DefaultMaxBacklog = 100_000
 
 // Driver runs a workload as open-loop load: operations arrive on a fixed
 // schedule at the configured rate whether or not the system keeps up, each
@@ -64,8 +76,8 @@ type Driver struct {
 	// Arrivals counts the main phase's arrivals; Started those a client
 	// invoked. Started over the time limit is the rate achieved.
 	Arrivals, Started int
-	// Unstarted counts arrivals still in the backlog when the main phase
-	// ended: load the system never got to.
+	// Unstarted counts arrivals the clients never got to: still in the
+	// backlog when the main phase ended, or turned away by a full one.
 	Unstarted int
 	// OnComplete, when set, is called after each operation completes.
 	OnComplete func(op *history.Op)
@@ -91,6 +103,9 @@ type ClientGenerator interface {
 
 // NewDriver returns a driver for w with n clients drawing from rng.
 func NewDriver(w Workload, cfg DriverConfig, n int, rng *rand.Rand) *Driver {
+	if cfg.MaxBacklog <= 0 {
+		cfg.MaxBacklog = DefaultMaxBacklog
+	}
 	d := &Driver{w: w, cfg: cfg, rng: rng}
 	for i := range n {
 		d.clients = append(d.clients, &Client{driver: d, id: fmt.Sprintf("c%d", i), index: i, process: i, node: cfg.Nodes[i%len(cfg.Nodes)]})
@@ -105,6 +120,9 @@ func (d *Driver) Clients() []*Client { return d.clients }
 
 // History is what has completed so far, in completion order.
 func (d *Driver) History() history.History { return d.hist }
+
+// Backlog is the number of arrivals waiting for a free client.
+func (d *Driver) Backlog() int { return len(d.backlog) }
 
 // Outstanding is the number of operations invoked and not yet completed,
 // and of sequences whose client is working towards its next operation.
@@ -163,8 +181,12 @@ func (d *Driver) arrive() {
 	}
 	for {
 		d.Arrivals++
-		d.backlog = append(d.backlog, arrival{intended: d.nextArrival})
-		d.dispatch()
+		if len(d.backlog) < d.cfg.MaxBacklog {
+			d.backlog = append(d.backlog, arrival{intended: d.nextArrival})
+			d.dispatch()
+		} else {
+			d.Unstarted++ // turned away: the system is hopelessly behind
+		}
 		d.nextArrival += d.gap()
 		if d.nextArrival > d.sched.Now() {
 			break

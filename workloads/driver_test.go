@@ -157,6 +157,44 @@ func TestAbandonRecordsInFlightOpsAsInfo(t *testing.T) {
 	}
 }
 
+// Far more load than the clients can take: the backlog stops growing at its
+// bound, and every arrival is accounted for, started or not.
+func TestBacklogIsBoundedAndTurnedAwayArrivalsCount(t *testing.T) {
+	s := sim.New(sim.Config{Seed: 1})
+	s.AddServer("n0", func() nodes.Node { return &slowNode{mute: true} })
+	d := workloads.NewDriver(register.New(register.DefaultConfig()),
+		workloads.DriverConfig{Rate: 10_000, OpTimeout: time.Hour, Nodes: []string{"n0"}, MaxBacklog: 50},
+		2, rand.New(rand.NewPCG(1, 2)))
+	for _, c := range d.Clients() {
+		s.AddClient(c.ID(), func() nodes.Node { return c })
+	}
+	arrivals := 0
+	s.Start()
+	d.Start(s)
+	peak := 0
+	for step := range 100 {
+		if err := s.RunUntil(time.Duration(step+1) * 10 * time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		peak = max(peak, d.Backlog())
+		arrivals = d.Arrivals
+		if got := d.Backlog() + d.Unstarted + d.Outstanding(); got != arrivals {
+			t.Fatalf("%d arrivals, but %d waiting, turned away or running", arrivals, got)
+		}
+	}
+	if peak != 50 {
+		t.Fatalf("backlog peaked at %d, want the bound, 50", peak)
+	}
+	// 10,000/s for a second; the two mute clients hold one each.
+	if arrivals < 9000 || d.Unstarted < arrivals-52 {
+		t.Fatalf("%d arrivals, %d unstarted", arrivals, d.Unstarted)
+	}
+	d.Stop()
+	if d.Backlog() != 0 || d.Unstarted != arrivals-2 {
+		t.Fatalf("after Stop: backlog %d, unstarted %d, want 0 and %d", d.Backlog(), d.Unstarted, arrivals-2)
+	}
+}
+
 // lateScheduler is a virtual clock whose callbacks all fire late, as a busy
 // loop driving real processes fires them: each runs lag after its time.
 type lateScheduler struct {

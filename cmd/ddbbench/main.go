@@ -4,6 +4,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -34,10 +35,20 @@ func (e *exitError) Error() string {
 }
 
 func main() {
+	os.Exit(execute(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// execute runs the command line args and returns the exit code. Not safe
+// to call from two goroutines at once.
+func execute(args []string, stdout, stderr io.Writer) int {
+	commandStarted = false
 	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.Execute()
 	if err == nil {
-		return
+		return exitValid
 	}
 	code := exitInternal
 	var exit *exitError
@@ -51,9 +62,9 @@ func main() {
 		code = exitBadArgs
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "ddbbench:", err)
+		fmt.Fprintln(stderr, "ddbbench:", err)
 	}
-	os.Exit(code)
+	return code
 }
 
 // commandStarted is set once a command's body runs (see started).
@@ -87,7 +98,9 @@ store/latest at it.
 Exit codes: 0 valid, 1 invalid, 2 unknown, 254 bad arguments, 255 internal error.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionString(),
 	}
+	root.SetVersionTemplate("ddbbench {{.Version}}\n")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see %s --help)", err, cmd.CommandPath())
 	})

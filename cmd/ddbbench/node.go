@@ -43,5 +43,6 @@ Examples:
 		}),
 	}
 	cmd.Flags().StringVar(&dataDir, "data-dir", ".", "directory for the node's durable store")
+	cmd.ValidArgsFunction = completeNames(strategyNames)
 	return cmd
 }

@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -26,7 +24,7 @@ import (
 // units users type.
 type runFlags struct {
 	node, runtime, bin, workload, latencyDist, nemesis, concurrency string
-	mix, keyDist, store, availability, topology                     string
+	mix, keyDist, store, availability, topology, nodeLogLimit       string
 	contention, consistencyModels, fencing                          string
 	nodeCount, keyCount, perKeyLimit, accounts, keysPerTxn          int
 	maxTxnLength, maxWritesPerKey, lockCount, perLockLimit          int
@@ -34,9 +32,10 @@ type runFlags struct {
 	timeLimit, rate, latencyMS, nemesisInterval, opTimeout          float64
 	zipf, readShare, holdMS, ttlMS                                  float64
 	recovery, loss, dup                                             float64
-	checkTimeout, initTimeout                                       time.Duration
+	checkTimeout, initTimeout, interruptWindow                      time.Duration
 	seed                                                            int64
 	loseUnsynced, quiet, logStderr, kafkaStrictCommits              bool
+	style                                                           commandStyle
 }
 
 // commandStyle picks a command's defaults: `run` is ddbbench's benchmark
@@ -50,6 +49,7 @@ const (
 )
 
 func (f *runFlags) register(cmd *cobra.Command, style commandStyle) {
+	f.style = style
 	d := harness.Defaults()
 	workload, latency, concurrency := "", 5.0, "2n"
 	if style == maelstromStyle {
@@ -57,11 +57,12 @@ func (f *runFlags) register(cmd *cobra.Command, style commandStyle) {
 	}
 	fs := cmd.Flags()
 	if style == runStyle {
-		fs.StringVar(&f.node, "node", "", "reference strategy to run (see `ddbbench list`)")
-		fs.StringVar(&f.runtime, "runtime", "sim", "sim: the deterministic simulator; proc: each node a real process (`ddbbench node NAME`, or --bin)")
+		// A back-quoted word in a flag's usage is its value name in the help.
+		fs.StringVar(&f.node, "node", "", "`NAME` of the reference strategy to run (see ddbbench list)")
+		fs.StringVar(&f.runtime, "runtime", "sim", "sim: the deterministic simulator; proc: each node a real process (ddbbench node NAME, or --bin)")
 	}
 	fs.StringVar(&f.bin, "bin", "", "node binary speaking Maelstrom's protocol; arguments after the flags go to it (runs real processes)")
-	workloadHelp := "workload to run (see ddbbench list)"
+	workloadHelp := "`NAME` of the workload to run (see ddbbench list)"
 	if style == runStyle {
 		workloadHelp += "; default: the strategy's own, register for the replication strategies"
 	}
@@ -72,12 +73,13 @@ func (f *runFlags) register(cmd *cobra.Command, style commandStyle) {
 	fs.StringVar(&f.concurrency, "concurrency", concurrency, "number of clients: a count, or a multiple of the node count like 2n")
 	fs.Float64Var(&f.latencyMS, "latency", latency, "mean network latency between nodes, in ms")
 	fs.StringVar(&f.latencyDist, "latency-dist", d.LatencyDist, "latency distribution: constant, uniform or exponential")
-	fs.StringVar(&f.nemesis, "nemesis", "none", "comma-separated faults to inject (see `ddbbench list`)")
+	fs.StringVar(&f.nemesis, "nemesis", "none", "comma-separated `NAMES` of faults to inject (see ddbbench list)")
 	fs.Float64Var(&f.nemesisInterval, "nemesis-interval", d.NemesisInterval.Seconds(), "seconds between a fault's start and stop, and between faults")
 	fs.StringVar(&f.availability, "availability", "", "fraction of operations that must succeed (0 to 1), or total; unset: not checked")
 	fs.StringVar(&f.topology, "topology", "grid", "broadcast workload: grid, line, tree2, tree3, tree4 or total")
 	fs.BoolVar(&f.kafkaStrictCommits, "kafka-strict-commits", false, "kafka workload: a committed offset listed below one already acknowledged is an error (Maelstrom allows it; see docs/maelstrom.md)")
 	fs.BoolVar(&f.logStderr, "log-stderr", false, "copy node processes' stderr to the terminal (it always goes to node-logs/)")
+	fs.StringVar(&f.nodeLogLimit, "node-log-limit", "64MiB", "`SIZE` at which a node process's log is cut, keeping its first and last halves (like 64MiB, 500KiB, or none)")
 	fs.Int64Var(&f.seed, "seed", 0, "seed for every random choice; the same seed gives the same history in the simulator (default: random, and printed)")
 	fs.StringVar(&f.store, "store", "store", "directory that keeps every run's results")
 	fs.IntVar(&f.clientsPerKey, "clients-per-key", d.Register.ClientsPerKey, "register workload: clients sharing a key at once, as Jepsen's independent keys; more clients mean more keys in flight (0: all on the same keys)")
@@ -107,14 +109,18 @@ func (f *runFlags) register(cmd *cobra.Command, style commandStyle) {
 	fs.DurationVar(&f.checkTimeout, "check-timeout", d.CheckTimeout, "time budget for the linearizability check; past it the verdict is unknown")
 	fs.DurationVar(&f.initTimeout, "init-timeout", 10*time.Second, "how long a node process may take to answer init")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line")
+	// Tests (and scripts that deliver one request as a burst of signals)
+	// set the window in which a second interrupt counts as the same one.
+	fs.DurationVar(&f.interruptWindow, "interrupt-window", interruptWindow, "a second interrupt within this of the first is the same request")
+	_ = fs.MarkHidden("interrupt-window")
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // config turns flags (and the binary's arguments) into a harness
 // configuration.
-func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (harness.Config, error) {
-	c := harness.Defaults()
+func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (c harness.Config, err error) {
+	c = harness.Defaults()
 	c.Node, c.Workload, c.NodeCount = f.node, f.workload, f.nodeCount
 	c.TimeLimit, c.Rate = seconds(f.timeLimit), f.rate
 	c.Latency, c.LatencyDist = time.Duration(f.latencyMS*float64(time.Millisecond)), f.latencyDist
@@ -122,6 +128,12 @@ func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (harness.Config,
 	c.Loss, c.Dup, c.LoseUnsynced, c.CheckTimeout = f.loss, f.dup, f.loseUnsynced, f.checkTimeout
 	c.InitTimeout, c.Topology = f.initTimeout, f.topology
 	c.KafkaStrictCommits = f.kafkaStrictCommits
+	if c.NodeLogLimit, err = parseSize(f.nodeLogLimit); err != nil {
+		return c, fmt.Errorf("%w: --node-log-limit: %v", harness.ErrBadConfig, err)
+	}
+	if f.checkTimeout <= 0 {
+		return c, fmt.Errorf("%w: --check-timeout must be positive, got %v", harness.ErrBadConfig, f.checkTimeout)
+	}
 	if f.logStderr {
 		c.LogStderr = cmd.ErrOrStderr()
 	}
@@ -130,6 +142,8 @@ func (f *runFlags) config(cmd *cobra.Command, binArgs []string) (harness.Config,
 		c.Bin = append([]string{f.bin}, absoluteFiles(binArgs)...)
 	case len(binArgs) > 0:
 		return c, fmt.Errorf("%w: unexpected arguments %q (arguments for a node binary follow --bin PATH)", harness.ErrBadConfig, binArgs)
+	case f.style == maelstromStyle:
+		return c, fmt.Errorf("%w: say which node binary to test: --bin PATH [ARGS...], a program speaking Maelstrom's protocol (for instance --bin examples/echo.py)", harness.ErrBadConfig)
 	case f.runtime == "proc":
 		if c.Node == "" {
 			return c, fmt.Errorf("%w: --runtime proc needs --node or --bin", harness.ErrBadConfig)
@@ -235,6 +249,24 @@ func absoluteFiles(args []string) []string {
 	return out
 }
 
+// parseSize reads a byte count: a number with an optional unit (B, KiB,
+// MiB, GiB, or K, M, G for the same powers of 1024), or "none" for no
+// limit (-1).
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	if t == "none" {
+		return -1, nil
+	}
+	num := strings.TrimRight(t, "BKMGikbmg ")
+	unit := strings.ToUpper(strings.TrimSpace(t[len(num):]))
+	shift, ok := map[string]uint{"": 0, "B": 0, "K": 10, "KB": 10, "KIB": 10, "M": 20, "MB": 20, "MIB": 20, "G": 30, "GB": 30, "GIB": 30}[unit]
+	n, err := strconv.ParseFloat(num, 64)
+	if !ok || err != nil || !(n >= 1) || n*float64(int64(1)<<shift) > 1<<62 {
+		return 0, fmt.Errorf("want a size of at least one byte like 64MiB, 500KiB or 1048576, or none; got %q", s)
+	}
+	return int64(n * float64(int64(1)<<shift)), nil
+}
+
 // parseConcurrency accepts Maelstrom's forms: "10" or "2n" (twice the nodes).
 func parseConcurrency(s string, nodes int) (int, error) {
 	mult := strings.HasSuffix(s, "n")
@@ -283,10 +315,11 @@ Example:
 			if err != nil {
 				return err
 			}
-			return runAndReport(cmd.Context(), cfg, f.store, f.quiet, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runAndReport(cmd.Context(), cfg, &f, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		}),
 	}
 	f.register(cmd, runStyle)
+	registerCompletions(cmd)
 	return cmd
 }
 
@@ -312,31 +345,28 @@ Examples:
 			if err != nil {
 				return err
 			}
-			if len(cfg.Bin) == 0 {
-				return fmt.Errorf("%w: expected a --bin PATH_TO_BINARY to test", harness.ErrBadConfig)
-			}
-			return runAndReport(cmd.Context(), cfg, f.store, f.quiet, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runAndReport(cmd.Context(), cfg, &f, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		}),
 	}
 	f.register(cmd, maelstromStyle)
+	registerCompletions(cmd)
 	return cmd
 }
 
 // runAndReport runs cfg, writes its results and turns the verdict into the
 // exit code. Ctrl-C stops the run; what it recorded is still checked and
 // written, and so is what a run that failed part way recorded.
-func runAndReport(ctx context.Context, cfg harness.Config, store string, quiet bool, stdout, stderr io.Writer) error {
+func runAndReport(ctx context.Context, cfg harness.Config, f *runFlags, stdout, stderr io.Writer) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	interrupts := make(chan os.Signal, 2)
-	signal.Notify(interrupts, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(interrupts)
+	stops := notifyInterrupts(f.interruptWindow)
+	defer stops.Stop()
 	go func() {
 		select {
-		case <-interrupts:
+		case <-stops.C:
 			cancel()
 		case <-ctx.Done():
 		}
@@ -344,13 +374,19 @@ func runAndReport(ctx context.Context, cfg harness.Config, store string, quiet b
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	if err := checkStore(f.store); err != nil {
+		return err
+	}
+	for _, w := range cfg.Warnings() {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
 	startedAt := time.Now()
-	dir, err := reports.NewRunDir(store, cfg.Name(), startedAt)
+	dir, err := reports.NewRunDir(f.store, cfg.Name(), startedAt)
 	if err != nil {
 		return &exitError{code: exitInternal, err: err}
 	}
 	cfg.WorkDir = dir
-	bar := newProgressLine(stderr, quiet)
+	bar := newProgressLine(stderr, f.quiet)
 	cfg.CheckProgress = bar.check
 	out, runErr := harness.Run(ctx, cfg, bar.update)
 	if out == nil {
@@ -360,13 +396,13 @@ func runAndReport(ctx context.Context, cfg harness.Config, store string, quiet b
 		}
 		return runErr
 	}
-	run := checkUnlessInterrupted(out, interrupts, stderr)
+	run := checkUnlessInterrupted(out, stops.C, stderr)
 	bar.done()
 	run.Results.StartedAt = startedAt.UTC().Format(time.RFC3339)
 	if err := reports.Write(dir, run); err != nil {
 		return &exitError{code: exitInternal, err: fmt.Errorf("writing results to %s: %w", dir, err)}
 	}
-	reports.PointLatest(store, dir)
+	reports.PointLatest(f.store, dir)
 	fmt.Fprint(stdout, reports.Summary(&run.Results, dir))
 	if runErr != nil {
 		return &exitError{code: exitInternal, err: runErr}
@@ -374,10 +410,32 @@ func runAndReport(ctx context.Context, cfg harness.Config, store string, quiet b
 	return verdictExit(run.Results.Valid.ExitCode())
 }
 
+// checkStore makes sure results can be kept in store before anything runs:
+// a store that is a file or cannot be written is a bad argument, not an
+// error found after the run.
+func checkStore(store string) error {
+	if store == "" {
+		return fmt.Errorf("%w: --store must name a directory", harness.ErrBadConfig)
+	}
+	if st, err := os.Stat(store); err == nil && !st.IsDir() {
+		return fmt.Errorf("%w: --store %s is a file, not a directory", harness.ErrBadConfig, store)
+	}
+	if err := os.MkdirAll(store, 0o755); err != nil {
+		return fmt.Errorf("%w: --store %s cannot be created: %v", harness.ErrBadConfig, store, err)
+	}
+	probe, err := os.CreateTemp(store, ".write-test-")
+	if err != nil {
+		return fmt.Errorf("%w: --store %s is not writable: %v", harness.ErrBadConfig, store, err)
+	}
+	_ = probe.Close()
+	_ = os.Remove(probe.Name())
+	return nil
+}
+
 // checkUnlessInterrupted checks the outcome; after a Ctrl-C that cut the
 // run short, a second one skips the check (which can take long on a large
 // history) and keeps everything else.
-func checkUnlessInterrupted(out *harness.Outcome, interrupts <-chan os.Signal, stderr io.Writer) *reports.Run {
+func checkUnlessInterrupted(out *harness.Outcome, interrupts <-chan time.Time, stderr io.Writer) *reports.Run {
 	if !out.Interrupted {
 		return harness.Check(out)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -62,14 +63,9 @@ Examples:
 			if err != nil {
 				return fmt.Errorf("%w: %v", harness.ErrBadConfig, err)
 			}
-			var strategies []nodes.Strategy
-			for _, s := range catalog.InGroup(group.Name) {
-				if only == "" || contains(strings.Split(only, ","), s.Name) {
-					strategies = append(strategies, s)
-				}
-			}
-			if len(strategies) == 0 {
-				return fmt.Errorf("%w: none of --node %q is in group %s", harness.ErrBadConfig, only, group.Name)
+			strategies, err := pickStrategies(group.Name, only)
+			if err != nil {
+				return err
 			}
 			if !cmd.Flags().Changed("nemesis") {
 				nemeses = strings.Join(group.Nemeses, ",")
@@ -91,14 +87,24 @@ Examples:
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			bar := newProgressLine(cmd.ErrOrStderr(), quiet)
-			m, err := suite.Execute(ctx, suite.Config{
+			cfg := suite.Config{
 				Strategies: strategies, Nemeses: nems, Seeds: seeds, FirstSeed: firstSeed, Base: base, Parallel: parallel, Hunt: hunt,
 				Group: group.Name, Shard: part,
 				Contention: levels, Costs: group.Costs,
-			}, func(done, total int) {
+			}
+			if err := cfg.Validate(); err != nil {
+				return err
+			}
+			if err := checkStore(store); err != nil {
+				return err
+			}
+			for _, w := range cfg.Warnings() {
+				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			bar := newProgressLine(cmd.ErrOrStderr(), quiet)
+			m, err := suite.Execute(ctx, cfg, func(done, total int) {
 				bar.update(harness.Progress{Phase: "suite", Now: time.Duration(done) * time.Second, TimeLimit: time.Duration(total) * time.Second, Completed: done})
 			})
 			bar.done()
@@ -117,9 +123,9 @@ Examples:
 	fs.IntVar(&seeds, "seeds", 2, "seeds per strategy and nemesis (1, 2, ...)")
 	fs.IntVar(&hunt, "hunt", 50, "more seeds, at most, for a cell the literature calls unsafe until a violation is caught")
 	fs.Int64Var(&firstSeed, "first-seed", 1, "the first seed; the others follow it")
-	fs.StringVar(&nemeses, "nemesis", "", "comma-separated nemeses; none is the fault-free baseline (default: the group's, for replication "+strings.Join(suite.DefaultNemeses, ",")+")")
-	fs.StringVar(&only, "node", "", "comma-separated strategies of the group to run (default: all)")
-	fs.StringVar(&contention, "contention", "", "comma-separated bank contention levels, low and high (default: the group's; deadlock runs both)")
+	fs.StringVar(&nemeses, "nemesis", "", "comma-separated `NAMES` of nemeses; none is the fault-free baseline (default: the group's, for replication "+strings.Join(suite.DefaultNemeses, ",")+")")
+	fs.StringVar(&only, "node", "", "comma-separated `NAMES` of the group's strategies to run (default: all)")
+	fs.StringVar(&contention, "contention", "", "comma-separated bank contention `LEVELS`, low and high (default: the group's; deadlock runs both)")
 	fs.IntVar(&nodeCount, "node-count", 5, "server nodes per run")
 	fs.Float64Var(&timeLimit, "time-limit", 30, "virtual seconds of load per run")
 	fs.Float64Var(&rate, "rate", 100, "operations per second (default: the group's, 50 for locking and commit, else 100)")
@@ -136,6 +142,10 @@ Examples:
 	fs.StringVar(&store, "store", "store", "directory that keeps results")
 	fs.BoolVarP(&quiet, "quiet", "q", false, "no progress line")
 	fs.StringVar(&shard, "shard", "", "run only part I of N of the suite's cells (I/N, I from 0 to N-1), for 'suite merge'")
+	cmd.ValidArgsFunction = completeNames(groupNames)
+	_ = cmd.RegisterFlagCompletionFunc("node", completeList(groupStrategyNames(cmd)))
+	_ = cmd.RegisterFlagCompletionFunc("nemesis", completeList(nemesisNames))
+	_ = cmd.RegisterFlagCompletionFunc("contention", completeList(contentionLevels))
 	return cmd
 }
 
@@ -221,6 +231,35 @@ func parseShard(s string) (suite.Shard, error) {
 	return sh, sh.Validate()
 }
 
+// pickStrategies returns the strategies of group that --node names (all
+// of them when it is empty), refusing a name that is not in the group.
+func pickStrategies(group, only string) ([]nodes.Strategy, error) {
+	members := catalog.InGroup(group)
+	if only == "" {
+		return members, nil
+	}
+	var names []string
+	for _, s := range members {
+		names = append(names, s.Name)
+	}
+	var picked []nodes.Strategy
+	for _, name := range strings.Split(only, ",") {
+		name = strings.TrimSpace(name)
+		i := slices.Index(names, name)
+		if i < 0 {
+			what := "unknown strategy"
+			if _, err := catalog.Lookup(name); err == nil {
+				what = "not in group " + group
+			}
+			return nil, fmt.Errorf("%w: --node %s: %s %q (group %s has: %s)", harness.ErrBadConfig, only, what, name, group, strings.Join(names, ", "))
+		}
+		if !slices.ContainsFunc(picked, func(s nodes.Strategy) bool { return s.Name == name }) {
+			picked = append(picked, members[i])
+		}
+	}
+	return picked, nil
+}
+
 // splitList splits a comma-separated flag, dropping empty items.
 func splitList(s string) []string {
 	var out []string
@@ -230,13 +269,4 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if strings.TrimSpace(x) == s {
-			return true
-		}
-	}
-	return false
 }

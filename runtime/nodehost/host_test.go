@@ -181,8 +181,8 @@ func recvFrom(t *testing.T, lines <-chan maelstrom.Msg) maelstrom.Msg {
 			t.Fatal("host closed stdout")
 		}
 		return m
-	case <-time.After(5 * time.Second):
-		t.Fatal("nothing from the host within 5s")
+	case <-time.After(time.Minute):
+		t.Fatal("nothing from the host within a minute")
 	}
 	panic("unreachable")
 }
@@ -240,8 +240,8 @@ func (h *hosted) stop() error {
 	select {
 	case err := <-h.done:
 		return err
-	case <-time.After(5 * time.Second):
-		h.t.Fatal("Run did not return within 5s of stdin EOF")
+	case <-time.After(time.Minute):
+		h.t.Fatal("Run did not return within a minute of stdin EOF")
 		return nil
 	}
 }
@@ -438,12 +438,12 @@ func TestCancel(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("Run returned %v, want context.Canceled", err)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return within 5s of cancel")
+	case <-time.After(time.Minute):
+		t.Fatal("Run did not return within a minute of cancel")
 	}
 	for range h.lines {
 	}
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for runtime.NumGoroutine() > baseline {
 		if time.Now().After(deadline) {
 			buf := make([]byte, 1<<16)

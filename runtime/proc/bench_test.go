@@ -110,12 +110,12 @@ func TestHundredNodes(t *testing.T) {
 
 func hundredNodes(t testing.TB) {
 	const n = 100
-	r := mustStart(t, options{n: n, edit: func(c *Config) { c.InitTimeout = 30 * time.Second }})
+	r := mustStart(t, options{n: n, edit: func(c *Config) { c.InitTimeout = patience }})
 	var calls []*call
 	for i := range n {
 		calls = append(calls, r.cl.rpc(fmt.Sprintf("n%d", i), "echo", map[string]any{"echo": i}))
 	}
-	r.until(30*time.Second, func() bool {
+	r.until(patience, func() bool {
 		for _, k := range calls {
 			if !k.done {
 				return false

@@ -21,17 +21,20 @@ import (
 //	err = c.Start(ctx) // every node has answered init
 //	// start the workload and the nemesis, then s.RunUntil(...) in steps
 type Cluster struct {
+	mark  string // TokenEnv's value prefix for every node of the cluster
 	s     *sim.Sim
 	procs []*Process
 	byID  map[string]*Process
+
+	closeOnce sync.Once
 }
 
 // NewCluster makes a Process for each id and adds it to s as an external
 // node. On an error nothing is added to s.
 func NewCluster(cfg Config, s *sim.Sim, ids []string) (*Cluster, error) {
-	c := &Cluster{s: s, byID: make(map[string]*Process, len(ids))}
+	c := &Cluster{s: s, byID: make(map[string]*Process, len(ids)), mark: newClusterMark()}
 	for _, id := range ids {
-		p, err := New(cfg, id, s)
+		p, err := newProcess(cfg, id, s, c.mark)
 		if err != nil {
 			c.Close()
 			return nil, err
@@ -94,16 +97,48 @@ func (c *Cluster) Process(id string) *Process { return c.byID[id] }
 // Processes lists the nodes in the order they were given.
 func (c *Cluster) Processes() []*Process { return c.procs }
 
-// Close kills every node and waits until all are reaped. Safe to call more
-// than once, and whether or not Start was called or succeeded.
-func (c *Cluster) Close() {
+// LogCut is how much of one node's log was cut.
+type LogCut struct {
+	Node    string
+	Limit   int64 // the log's cap (Config.LogLimit, resolved)
+	Cut     int64 // bytes not kept
+	Written int64 // bytes written in all
+}
+
+// LogsCut lists the nodes whose logs were cut, in node order. Call it
+// after Close.
+func (c *Cluster) LogsCut() []LogCut {
+	var cuts []LogCut
+	for _, p := range c.procs {
+		if cut, written := p.LogCut(); cut > 0 {
+			cuts = append(cuts, LogCut{Node: p.id, Limit: p.log.limit, Cut: cut, Written: written})
+		}
+	}
+	return cuts
+}
+
+// Close kills every node and everything the nodes started (see TokenEnv),
+// and waits until all are reaped. Safe to call more than once, and whether
+// or not Start was called or succeeded.
+func (c *Cluster) Close() { c.closeOnce.Do(c.close) }
+
+func (c *Cluster) close() {
+	// Stop every node first, then sweep once for all of them: one scan of
+	// the process table instead of one per node.
+	var groups []int
+	for _, p := range c.procs {
+		p.stop()
+		groups = append(groups, p.groups()...)
+	}
+	killed := sweepKill(c.mark, groups, killWait)
 	var wg sync.WaitGroup
 	for _, p := range c.procs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p.Close()
+			p.closeWith(false)
 		}()
 	}
 	wg.Wait()
+	reap(killed, killWait)
 }

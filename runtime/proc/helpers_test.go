@@ -22,6 +22,11 @@ import (
 	"github.com/ddbbench/ddbbench/runtime/sim"
 )
 
+// patience bounds how long a test waits for something that must happen;
+// reaching it fails the test. It is generous: the machine may be busy, and
+// no test measures speed with it.
+const patience = 2 * time.Minute
+
 // nodeBin is testdata/node, built once for the whole test binary.
 var nodeBin string
 
@@ -70,7 +75,7 @@ func (c *client) rpc(dest, typ string, body map[string]any) *call {
 	}
 	k := &call{typ: typ, sent: c.env.Now()}
 	c.calls = append(c.calls, k)
-	c.env.RPC(dest, typ, body, 5*time.Second, func(resp maelstrom.Msg, err error) {
+	c.env.RPC(dest, typ, body, patience, func(resp maelstrom.Msg, err error) {
 		k.done, k.at, k.resp, k.err = true, c.env.Now(), resp, err
 	})
 	return k
@@ -118,7 +123,7 @@ func launch(t testing.TB, o options) (*run, error) {
 	if o.extra != nil {
 		s.AddClient("c1", func() nodes.Node { return o.extra })
 	}
-	cfg := Config{Command: o.command, DataDir: t.TempDir(), LogDir: t.TempDir(), InitTimeout: time.Minute}
+	cfg := Config{Command: o.command, DataDir: t.TempDir(), LogDir: t.TempDir(), InitTimeout: patience}
 	if o.edit != nil {
 		o.edit(&cfg)
 	}
@@ -177,7 +182,7 @@ func (r *run) runFor(d time.Duration) {
 // answered waits for k's outcome and requires it to be a success.
 func (r *run) answered(k *call) maelstrom.Msg {
 	r.t.Helper()
-	r.until(10*time.Second, func() bool { return k.done })
+	r.until(patience, func() bool { return k.done })
 	if k.err != nil {
 		r.t.Fatalf("%s: %v", k.typ, k.err)
 	}
@@ -216,7 +221,7 @@ func waitFor(t testing.TB, limit time.Duration, cond func() bool, format string,
 // noLeaks fails the test if goroutines started since before do not end.
 func noLeaks(t testing.TB, before int) {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(patience)
 	for runtime.NumGoroutine() > before {
 		if time.Now().After(deadline) {
 			buf := make([]byte, 1<<20)
@@ -224,6 +229,21 @@ func noLeaks(t testing.TB, before int) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// waitOutboxFull waits until p's outbox holds as many messages as it may:
+// its stdout reader has stopped reading.
+func waitOutboxFull(t testing.TB, p *Process) {
+	t.Helper()
+	waitFor(t, patience, func() bool {
+		inc := p.current()
+		if inc == nil {
+			return false
+		}
+		inc.out.mu.Lock()
+		defer inc.out.mu.Unlock()
+		return len(inc.out.msgs) >= outboxLimit
+	}, "the outbox of %s never filled", p.id)
 }
 
 // syncBuffer is a bytes.Buffer safe for the stderr readers.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -85,11 +86,14 @@ func start(p *Process, n int, nodeIDs []string) (*incarnation, error) {
 		Stdout:      outW,
 		Stderr:      errW,
 		SysProcAttr: sysProcAttr(),
+		// The mark of everything this incarnation starts (see TokenEnv).
+		Env: append(os.Environ(), TokenEnv+"="+p.mark+strconv.Itoa(n)+"/"),
 	}
 	if err := cmd.Start(); err != nil {
 		closeAll()
 		return nil, fmt.Errorf("starting %s: %w", p.id, err)
 	}
+	managed.Store(cmd.Process.Pid, true)
 	// Our copies of the child's ends must go, or we would never see EOF.
 	_, _, _ = inR.Close(), outW.Close(), errW.Close()
 
@@ -229,14 +233,23 @@ func (inc *incarnation) wait() {
 		waitErr, reaped = inc.cmd.Wait(), true
 	}
 	inc.mu.Lock()
-	// Whatever the node started dies with it.
+	// Whatever the node started dies with it: its process group at once,
+	// and what left the group by its mark. When the whole node is being
+	// closed, its closer sweeps instead (a cluster, once for all nodes).
 	signalGroup(inc.pid, syscall.SIGKILL)
 	inc.exited = true
 	inc.disarmWatchdog()
 	inc.mu.Unlock()
+	var swept []int
+	if !p.isClosed() {
+		swept = sweepKill(p.mark+strconv.Itoa(inc.n)+"/", []int{inc.pid}, killWait)
+	}
 	if !reaped {
 		waitErr = inc.cmd.Wait()
 	}
+	managed.Delete(inc.pid)
+	// Its killed descendants come to us, the subreaper, once it is reaped.
+	reap(swept, killWait)
 
 	// The writer may be blocked on a pipe nobody reads any more.
 	_ = inc.stdinFile.Close()

@@ -46,6 +46,10 @@ type Config struct {
 	// LogDir receives each node's stderr, appended to LogDir/<id>.log with a
 	// marker line at every start and end. Empty: stderr is not kept in a file.
 	LogDir string
+	// LogLimit caps each node's log file, in bytes: past it, the first and
+	// last halves are kept and a line says how much was cut between them.
+	// 0 means DefaultLogLimit; negative, no cap.
+	LogLimit int64
 	// LogStderr, when set, also gets every stderr line, prefixed with the
 	// node id (Maelstrom's --log-stderr). Writes to it are serialized.
 	LogStderr io.Writer
@@ -79,6 +83,7 @@ type Process struct {
 	dir     string // working directory
 	logPath string // "" when there is no log file
 	log     *nodeLog
+	mark    string // TokenEnv's value prefix for this node's processes
 
 	mu     sync.Mutex
 	cur    *incarnation // the running child; nil while down
@@ -95,6 +100,11 @@ type Process struct {
 // simulator boots it. It checks the binary and creates the node's working
 // and log directories, so that a misconfiguration fails before the run.
 func New(cfg Config, id string, s *sim.Sim) (*Process, error) {
+	return newProcess(cfg, id, s, newClusterMark())
+}
+
+// newProcess is New for a node of the cluster whose mark is given.
+func newProcess(cfg Config, id string, s *sim.Sim, clusterMark string) (*Process, error) {
 	if len(cfg.Command) == 0 || cfg.Command[0] == "" {
 		return nil, errors.New("proc: no node command given")
 	}
@@ -121,7 +131,7 @@ func New(cfg Config, id string, s *sim.Sim) (*Process, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("proc: data directory of %s: %w", id, err)
 	}
-	p := &Process{cfg: cfg, id: id, sim: s, bin: bin, dir: dir}
+	p := &Process{cfg: cfg, id: id, sim: s, bin: bin, dir: dir, mark: clusterMark + id + "/"}
 	if cfg.LogDir != "" {
 		if err := os.MkdirAll(cfg.LogDir, 0o755); err != nil {
 			return nil, fmt.Errorf("proc: log directory: %w", err)
@@ -129,11 +139,9 @@ func New(cfg Config, id string, s *sim.Sim) (*Process, error) {
 		if p.logPath, err = filepath.Abs(filepath.Join(cfg.LogDir, id+".log")); err != nil {
 			return nil, fmt.Errorf("proc: log file of %s: %w", id, err)
 		}
-		f, err := os.OpenFile(p.logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-		if err != nil {
+		if p.log, err = openNodeLog(p.logPath, cfg.LogLimit); err != nil {
 			return nil, fmt.Errorf("proc: log file of %s: %w", id, err)
 		}
-		p.log = &nodeLog{f: f}
 	}
 	return p, nil
 }
@@ -146,6 +154,10 @@ func (p *Process) Dir() string { return p.dir }
 
 // LogPath is the node's stderr log file, "" when there is none.
 func (p *Process) LogPath() string { return p.logPath }
+
+// LogCut reports how many bytes of the node's log were cut (see
+// Config.LogLimit; known after Close) and how many were written in all.
+func (p *Process) LogCut() (cut, written int64) { return p.log.Cut() }
 
 // Pid is the process id of the running child, 0 while the node is down.
 func (p *Process) Pid() int {
@@ -202,6 +214,7 @@ func (p *Process) Boot(nodeIDs []string) error {
 		return fmt.Errorf("%s: cannot restart: its previous process (pid %d) has not ended %v after SIGKILL", p.id, p.last.pid, killWait)
 	}
 	p.count++
+	becomeSubreaper()
 	inc, err := start(p, p.count, nodeIDs)
 	if err != nil {
 		return err
@@ -255,24 +268,58 @@ func (p *Process) Resume() {
 	}
 }
 
-// Close kills the child, waits until it is reaped and every goroutine of
-// every incarnation has ended, and closes the log. Safe to call more than
-// once and from any goroutine; after it, Boot fails.
-func (p *Process) Close() {
+// Close kills the child and everything it started (see TokenEnv), waits
+// until it is reaped and every goroutine of every incarnation has ended,
+// and closes the log. Safe to call more than once and from any goroutine;
+// after it, Boot fails.
+func (p *Process) Close() { p.closeWith(true) }
+
+// closeWith is Close; without sweep, the caller ends the node's
+// descendants itself (a cluster sweeps for all its nodes at once).
+func (p *Process) closeWith(sweep bool) {
 	p.closeOnce.Do(func() {
-		p.mu.Lock()
-		p.closed = true
-		inc := p.cur
-		p.cur = nil
-		p.mu.Unlock()
-		if inc != nil {
-			inc.kill(0)
+		p.stop()
+		var killed []int
+		if sweep {
+			killed = sweepKill(p.mark, p.groups(), killWait)
 		}
 		p.wg.Wait()
+		reap(killed, killWait)
 		if p.log != nil {
 			p.log.close()
 		}
 	})
+}
+
+// stop marks the node closed and SIGKILLs its child's group, without
+// waiting.
+func (p *Process) stop() {
+	p.mu.Lock()
+	p.closed = true
+	inc := p.cur
+	p.cur = nil
+	p.mu.Unlock()
+	if inc != nil {
+		inc.kill(0)
+	}
+}
+
+// isClosed reports whether Close has begun.
+func (p *Process) isClosed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closed
+}
+
+// groups is the process group of the latest child, which may have members
+// left, zombies at least, when it has not been reaped yet.
+func (p *Process) groups() []int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.last == nil {
+		return nil
+	}
+	return []int{p.last.pid}
 }
 
 // drain routes what inc's child wrote. It runs in the simulation loop.
@@ -332,40 +379,6 @@ func (p *Process) stderrHint(inc *incarnation) string {
 		fmt.Fprintf(&b, "\nfull stderr log: %s", p.logPath)
 	}
 	return b.String()
-}
-
-// nodeLog is a node's stderr log file, shared by its incarnations (a killed
-// child's last lines may still be arriving when the next one starts).
-type nodeLog struct {
-	mu sync.Mutex
-	f  *os.File
-}
-
-// write appends b; errors are ignored, a log must not end the run.
-func (l *nodeLog) write(b []byte) {
-	if l == nil {
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.f != nil {
-		_, _ = l.f.Write(b)
-	}
-}
-
-func (l *nodeLog) printf(format string, args ...any) {
-	if l != nil {
-		l.write(fmt.Appendf(nil, format, args...))
-	}
-}
-
-func (l *nodeLog) close() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.f != nil {
-		_ = l.f.Close()
-		l.f = nil
-	}
 }
 
 // stderrMu serializes writes to Config.LogStderr, which all nodes (and

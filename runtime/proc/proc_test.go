@@ -36,9 +36,10 @@ func TestRelayThroughProcessesTakesTwoLatencies(t *testing.T) {
 	if field(t, resp, "echo") != "via n1" {
 		t.Fatalf("got %+v", resp)
 	}
-	// Client links have no latency; n0 -> n1 -> n0 costs two hops.
-	if rtt := k.at - k.sent; rtt < 2*latency || rtt > 2*latency+500*time.Millisecond {
-		t.Fatalf("round trip took %v, want about %v", rtt, 2*latency)
+	// Client links have no latency; n0 -> n1 -> n0 costs two hops, at
+	// least. (How much longer depends on the machine's load: no bound.)
+	if rtt := k.at - k.sent; rtt < 2*latency {
+		t.Fatalf("round trip took %v, less than two hops of %v", rtt, latency)
 	}
 	if st := r.s.Stats(); st.ServerServer != 2 || st.ClientServer != 2 {
 		t.Fatalf("stats %+v, want 2 server-server and 2 client-server messages", st)
@@ -60,13 +61,11 @@ func TestNodeThatNeverAnswersInit(t *testing.T) {
 				t.Setenv("NODE_IGNORE_INIT", "1")
 			}
 			before := runtime.NumGoroutine()
-			begin := time.Now()
+			// Only the watchdog ends this wait: were it broken, the test
+			// would hang rather than pass.
 			r, err := launch(t, options{n: 2, command: tc.command, edit: func(c *Config) { c.InitTimeout = time.Second }})
 			if err == nil {
 				t.Fatal("Start succeeded")
-			}
-			if took := time.Since(begin); took > 3*time.Second {
-				t.Fatalf("the error took %v", took)
 			}
 			mustContain(t, "error", err.Error(), "did not answer init within 1s", tc.want, "full stderr log: ")
 			pids := []int{r.c.Process("n0").Pid(), r.c.Process("n1").Pid()}
@@ -84,7 +83,7 @@ func TestNodeThatNeverAnswersInit(t *testing.T) {
 func TestGarbageOnStdoutEndsTheRun(t *testing.T) {
 	r := mustStart(t, options{})
 	r.cl.rpc("n0", "garbage", nil)
-	err := r.untilErr(5*time.Second, func() bool { return false })
+	err := r.untilErr(patience, func() bool { return false })
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -94,7 +93,7 @@ func TestGarbageOnStdoutEndsTheRun(t *testing.T) {
 func TestMessageFromAnotherSrcEndsTheRun(t *testing.T) {
 	r := mustStart(t, options{})
 	r.cl.rpc("n0", "impostor", nil)
-	err := r.untilErr(5*time.Second, func() bool { return false })
+	err := r.untilErr(patience, func() bool { return false })
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -104,7 +103,7 @@ func TestMessageFromAnotherSrcEndsTheRun(t *testing.T) {
 func TestNodeExitingOnItsOwnEndsTheRun(t *testing.T) {
 	r := mustStart(t, options{})
 	r.cl.rpc("n0", "crash", map[string]any{"code": 3})
-	err := r.untilErr(5*time.Second, func() bool { return false })
+	err := r.untilErr(patience, func() bool { return false })
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -118,11 +117,11 @@ func TestNodeExitingOnItsOwnEndsTheRun(t *testing.T) {
 func TestExitIsCrashMarksTheNodeDown(t *testing.T) {
 	r := mustStart(t, options{edit: func(c *Config) { c.ExitIsCrash = true }})
 	r.cl.rpc("n0", "crash", map[string]any{"code": 1})
-	r.until(5*time.Second, func() bool { return !r.s.Alive("n0") })
+	r.until(patience, func() bool { return !r.s.Alive("n0") })
 	if err := r.s.Restart("n0"); err != nil {
 		t.Fatal(err)
 	}
-	r.until(5*time.Second, r.c.Process("n0").Initialized)
+	r.until(patience, r.c.Process("n0").Initialized)
 	if resp := r.answered(r.cl.rpc("n0", "echo", map[string]any{"echo": "back"})); field(t, resp, "echo") != "back" {
 		t.Fatalf("got %+v", resp)
 	}
@@ -151,7 +150,7 @@ func TestKillAndRestartKeepTheWorkingDirectory(t *testing.T) {
 	if err := r.s.Restart("n0"); err != nil {
 		t.Fatal(err)
 	}
-	r.until(5*time.Second, p.Initialized)
+	r.until(patience, p.Initialized)
 	if p.Pid() == pid || p.Pid() == 0 {
 		t.Fatalf("restart pid %d, before %d", p.Pid(), pid)
 	}
@@ -181,20 +180,18 @@ func TestKillAndRestartKeepTheWorkingDirectory(t *testing.T) {
 func TestRestartThatNeverAnswersInitEndsTheRun(t *testing.T) {
 	// The first incarnation runs the node; later ones only sleep.
 	script := "if [ -f started ]; then echo second life >&2; exec sleep 100; fi; touch started; exec " + nodeBin
-	r := mustStart(t, options{command: []string{"/bin/sh", "-c", script}, edit: func(c *Config) { c.InitTimeout = 300 * time.Millisecond }})
+	r := mustStart(t, options{command: []string{"/bin/sh", "-c", script}})
+	// The first start had all the time it needed; the restart gets little.
+	r.c.Process("n0").cfg.InitTimeout = 300 * time.Millisecond
 	if err := r.s.Kill("n0"); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.s.Restart("n0"); err != nil {
 		t.Fatal(err)
 	}
-	begin := time.Now()
-	err := r.untilErr(5*time.Second, func() bool { return false })
+	err := r.untilErr(patience, func() bool { return false })
 	if err == nil {
 		t.Fatal("no error")
-	}
-	if took := time.Since(begin); took > 2*time.Second {
-		t.Fatalf("the error took %v", took)
 	}
 	mustContain(t, "error", err.Error(), "n0 did not answer init within 300ms", "second life")
 }
@@ -235,7 +232,7 @@ func TestPauseStopsTheProcess(t *testing.T) {
 // procState is the state letter in /proc/<pid>/stat.
 func procState(t *testing.T, pid int) string {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(patience)
 	for {
 		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 		if err != nil {
@@ -253,7 +250,9 @@ func procState(t *testing.T, pid int) string {
 }
 
 func TestPausedNodeMayTakeLongerThanInitTimeout(t *testing.T) {
-	r := mustStart(t, options{edit: func(c *Config) { c.InitTimeout = 300 * time.Millisecond }})
+	r := mustStart(t, options{})
+	p := r.c.Process("n0")
+	p.cfg.InitTimeout = time.Second
 	if err := r.s.Kill("n0"); err != nil {
 		t.Fatal(err)
 	}
@@ -265,11 +264,15 @@ func TestPausedNodeMayTakeLongerThanInitTimeout(t *testing.T) {
 	if err := r.s.Pause("n0"); err != nil {
 		t.Fatal(err)
 	}
-	r.runFor(600 * time.Millisecond)
+	// Longer than the init timeout: were paused time counted, this fails.
+	r.runFor(1500 * time.Millisecond)
+	// After the resume the node has all the time it needs: how fast it
+	// starts on a busy machine is not what this tests.
+	p.cfg.InitTimeout = patience
 	if err := r.s.Resume("n0"); err != nil {
 		t.Fatal(err)
 	}
-	r.until(5*time.Second, r.c.Process("n0").Initialized)
+	r.until(patience, p.Initialized)
 }
 
 func TestCloseLeavesNoProcesses(t *testing.T) {
@@ -300,8 +303,8 @@ func TestCloseLeavesNoProcesses(t *testing.T) {
 		if i%2 == 0 && alive(pid) { // a node: reaped by Close itself
 			t.Fatalf("node pid %d exists after Close", pid)
 		}
-		// A grandchild is reaped by init, in its own time; it must be dead.
-		waitDead(t, pid, 2*time.Second)
+		// A grandchild is killed and reaped (we are its subreaper) by Close.
+		waitDead(t, pid, patience)
 	}
 	noLeaks(t, before)
 	if err := r.c.Process("n0").Boot([]string{"n0"}); err == nil {
@@ -371,15 +374,11 @@ func TestCloseUnderLoad(t *testing.T) {
 	p := &pump{typ: "relay", window: 2000, total: 1 << 30, relayTargets: true, nodes: []string{"n0", "n1", "n2"}}
 	r := mustStart(t, options{n: 3, extra: p})
 	p.fill()
-	r.until(10*time.Second, func() bool { return p.done > 0 })
+	r.until(patience, func() bool { return p.done > 0 })
 	r.runFor(50 * time.Millisecond)
 	// The loop has stopped with messages in every queue and pipe, some
 	// readers possibly blocked on a full outbox: Close must still end it all.
-	begin := time.Now()
 	r.c.Close()
-	if took := time.Since(begin); took > time.Second {
-		t.Fatalf("Close took %v", took)
-	}
 	noLeaks(t, before)
 }
 
@@ -388,17 +387,18 @@ func TestFloodingNodeGetsBackPressureAndLosesNothing(t *testing.T) {
 	r := mustStart(t, options{})
 	const n = 5 * outboxLimit
 	r.cl.rpc("n0", "flood", map[string]any{"n": n})
+	r.runFor(5 * time.Millisecond) // delivers the request
 	// Not running the loop: the reader fills the outbox and stops reading,
 	// which leaves the node blocked on its stdout.
-	time.Sleep(200 * time.Millisecond)
-	r.until(10*time.Second, func() bool { return r.s.Stats().ClientServer >= n+1 })
+	waitOutboxFull(t, r.c.Process("n0"))
+	r.until(patience, func() bool { return r.s.Stats().ClientServer >= n+1 })
 	if got := r.s.Stats().ClientServer; got != n+1 {
 		t.Fatalf("%d client messages, want %d (the request and the flood)", got, n+1)
 	}
 	// Again, and close while it is stuck.
 	r.cl.rpc("n0", "flood", map[string]any{"n": n})
 	r.runFor(5 * time.Millisecond)
-	time.Sleep(200 * time.Millisecond)
+	waitOutboxFull(t, r.c.Process("n0"))
 	r.c.Close()
 	noLeaks(t, before)
 }
@@ -407,5 +407,5 @@ func TestExitIsCrashDuringStart(t *testing.T) {
 	// Answers init, then dies at once, perhaps before Start has seen it.
 	script := `read line; echo '{"src":"n0","dest":"c0","body":{"type":"init_ok","in_reply_to":1}}'; exit 7`
 	r := mustStart(t, options{command: []string{"/bin/sh", "-c", script}, edit: func(c *Config) { c.ExitIsCrash = true }})
-	r.until(5*time.Second, func() bool { return !r.s.Alive("n0") })
+	r.until(patience, func() bool { return !r.s.Alive("n0") })
 }

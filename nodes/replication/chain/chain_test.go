@@ -123,7 +123,13 @@ func TestLinearizableWhereExpected(t *testing.T) {
 				if e.Nemesis != "none" {
 					nem = []string{e.Nemesis}
 				}
-				out, run := run(t, config(seed, nem...), chain.Strategy())
+				c := config(seed, nem...)
+				// A hang guard, not a budget: a kill history (many
+				// indefinite writes on one key) takes Porcupine more than
+				// a minute on a busy machine, and running out would turn
+				// this valid history into a failing test.
+				c.CheckTimeout = 10 * time.Minute
+				out, run := run(t, c, chain.Strategy())
 				r := run.Results
 				if r.Valid != checkers.Valid {
 					t.Fatalf("not linearizable under %s: %v %+v", e.Nemesis, r.Valid, r.Checks)
